@@ -1,0 +1,188 @@
+"""One warm Chromium per worker process, a fresh context per proof.
+
+A new context per proof keeps one worker's cookies and storage away from the
+next proof's; keeping the browser itself warm saves the ~0.5 s launch that
+the naive design pays per job (shared/MEASUREMENTS.md). The browser is retired
+after ``browser_max_proofs`` contexts, and relaunched when it crashed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+from playwright.sync_api import Browser, BrowserContext, Playwright, Request, Route, sync_playwright
+
+from verifier.browser.launch import launch_options
+from verifier.settings import Settings
+from verifier.urlguard import UrlGuard, UrlRefused
+
+log = logging.getLogger(__name__)
+
+MAX_REDIRECTS = 5
+VIEWPORT = {"width": 1280, "height": 800}
+USER_AGENT = (
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/126.0.0.0 Safari/537.36"
+)
+
+
+@dataclass
+class ContextInfo:
+    """What a check needs to know about the context it was given."""
+
+    platform: str | None
+    session_used: str | None  # "checker" when a storage state was loaded
+    blocked: list[str] = field(default_factory=list)
+
+
+class BrowserPool:
+    def __init__(self, settings: Settings, guard: UrlGuard) -> None:
+        self.settings = settings
+        self.guard = guard
+        self._pw: Playwright | None = None
+        self._browser: Browser | None = None
+        self._contexts_served = 0
+        self.launches = 0
+
+    # -- lifecycle -------------------------------------------------------
+    def start(self) -> None:
+        if self._pw is None:
+            self._pw = sync_playwright().start()
+        self._ensure_browser()
+
+    def close(self) -> None:
+        if self._browser is not None:
+            try:
+                self._browser.close()
+            except Exception:  # already dead: nothing to close
+                log.debug("browser close failed", exc_info=True)
+            self._browser = None
+        if self._pw is not None:
+            self._pw.stop()
+            self._pw = None
+
+    def __enter__(self) -> BrowserPool:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _ensure_browser(self) -> Browser:
+        if self._pw is None:
+            self.start()
+        assert self._pw is not None
+        retire = self._contexts_served >= self.settings.browser_max_proofs
+        if self._browser is not None and (retire or not self._browser.is_connected()):
+            log.info("recycling browser (served=%d, connected=%s)",
+                     self._contexts_served, self._browser.is_connected())
+            try:
+                self._browser.close()
+            except Exception:
+                log.debug("closing a dead browser failed", exc_info=True)
+            self._browser = None
+        if self._browser is None:
+            bundled = self._pw.chromium.executable_path
+            options = launch_options(self.settings.chromium_path, bundled)
+            self._browser = self._pw.chromium.launch(**options)
+            self._contexts_served = 0
+            self.launches += 1
+        return self._browser
+
+    # -- contexts --------------------------------------------------------
+    def session_file(self, platform: str | None) -> Path | None:
+        if platform is None or self.settings.sessions_dir is None:
+            return None
+        path = Path(self.settings.sessions_dir) / f"{platform}.json"
+        return path if path.is_file() else None
+
+    @contextmanager
+    def context(self, platform: str | None = None) -> Iterator[tuple[BrowserContext, ContextInfo]]:
+        """A fresh context with the platform's checker session, closed in ``finally``."""
+        session = self.session_file(platform)
+        info = ContextInfo(platform=platform, session_used="checker" if session else None)
+        try:
+            browser = self._ensure_browser()
+            ctx = browser.new_context(
+                viewport=VIEWPORT,  # type: ignore[arg-type]
+                user_agent=USER_AGENT,
+                storage_state=str(session) if session else None,
+                service_workers="block",
+                locale="en-US",
+            )
+        except Exception:
+            # A crashed browser shows up here: relaunch once and try again.
+            log.warning("context creation failed; relaunching the browser", exc_info=True)
+            self._browser = None
+            browser = self._ensure_browser()
+            ctx = browser.new_context(
+                viewport=VIEWPORT,  # type: ignore[arg-type]
+                user_agent=USER_AGENT,
+                storage_state=str(session) if session else None,
+                service_workers="block",
+                locale="en-US",
+            )
+        self._contexts_served += 1
+        ctx.set_default_navigation_timeout(self.settings.navigation_timeout_ms)
+        ctx.set_default_timeout(self.settings.action_timeout_ms)
+        ctx.route("**/*", lambda route, request: self._route(route, request, info))
+        try:
+            yield ctx, info
+        finally:
+            try:
+                ctx.close()
+            except Exception:
+                log.debug("context close failed", exc_info=True)
+
+    def _route(self, route: Route, request: Request, info: ContextInfo) -> None:
+        """Every request passes here: guard it, then fetch it ourselves.
+
+        Chromium does not send redirected requests back through the route, so
+        redirects are followed here, hop by hop, each hop meeting the guard
+        again; the browser only ever sees the final response. In sandbox mode
+        the same requests go to the sandbox instead of the internet; nothing
+        else differs.
+        """
+        url = request.url
+        if url.startswith(("data:", "blob:", "about:")):
+            route.continue_()
+            return
+        headers = {k: v for k, v in request.all_headers().items() if not k.startswith(":")}
+        try:
+            for _hop in range(MAX_REDIRECTS + 1):
+                host = self.guard.check(url)
+                response = route.fetch(
+                    url=self._upstream(url, host, headers), headers=headers, max_redirects=0
+                )
+                location = response.headers.get("location")
+                if response.status in (301, 302, 303, 307, 308) and location:
+                    url = urljoin(url, location)
+                    continue
+                route.fulfill(response=response)
+                return
+            raise UrlRefused(f"more than {MAX_REDIRECTS} redirects")
+        except UrlRefused as exc:
+            info.blocked.append(f"{url}: {exc}")
+            route.abort("blockedbyclient")
+        except Exception as exc:  # network error, timeout, closed context
+            info.blocked.append(f"{url}: fetch failed: {exc}")
+            try:
+                route.abort("failed")
+            except Exception:
+                log.debug("abort after failed fetch failed", exc_info=True)
+
+    def _upstream(self, url: str, host: str, headers: dict[str, str]) -> str:
+        sandbox = self.settings.sandbox
+        if not sandbox:
+            return url
+        parts = urlsplit(url)
+        rewritten = f"{sandbox.rstrip('/')}/__host/{host}{parts.path or '/'}"
+        if parts.query:
+            rewritten += "?" + parts.query
+        headers["x-sandbox-host"] = host
+        return rewritten

@@ -1,0 +1,142 @@
+"""Proof and verdict, exactly as ``shared/contract/*.schema.json`` defines them.
+
+Marketplaces depend on these shapes, so the models forbid unknown fields and
+name the offending field in every error: a refused proof must tell its sender
+what to fix.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+Action = Literal[
+    "follow", "like", "comment", "share", "subscribe", "join", "signup", "visit", "install"
+]
+Platform = Literal[
+    "x", "instagram", "facebook", "reddit", "youtube", "tiktok", "telegram", "github", "web",
+    "playstore",
+]
+Outcome = Literal["pass", "fail", "unknown", "skipped"]
+Status = Literal["pending", "approved", "flagged", "rejected"]
+
+ACTIONS: tuple[str, ...] = Action.__args__  # type: ignore[attr-defined]
+PLATFORMS: tuple[str, ...] = Platform.__args__  # type: ignore[attr-defined]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+
+class Task(_Strict):
+    action: Action
+    platform: Platform
+    target: str = Field(max_length=2048)
+    comment_text: str | None = Field(default=None, max_length=2000)
+    min_comment_words: int | None = Field(default=None, ge=1, le=200)
+
+
+class Worker(_Strict):
+    id: str = Field(max_length=128)
+    handle: str | None = Field(default=None, max_length=256)
+
+
+class Screenshot(_Strict):
+    data: str | None = None
+    url: str | None = Field(default=None, max_length=2048)
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Screenshot:
+        if (self.data is None) == (self.url is None):
+            raise ValueError("a screenshot needs exactly one of 'data' (base64) or 'url'")
+        return self
+
+
+class Evidence(_Strict):
+    screenshots: list[Screenshot] = Field(default_factory=list, max_length=10)
+    code: str | None = Field(default=None, max_length=256)
+    text: str | None = Field(default=None, max_length=5000)
+
+
+class Proof(_Strict):
+    id: str = Field(pattern=r"^[A-Za-z0-9._:-]{1,128}$")
+    marketplace: str | None = Field(default=None, max_length=64)
+    campaign: str | None = Field(default=None, max_length=128)
+    task: Task
+    worker: Worker
+    evidence: Evidence | None = None
+    submitted_at: datetime | None = None
+    callback_url: str | None = Field(default=None, max_length=2048)
+
+    def to_json(self) -> dict[str, Any]:
+        """The proof as the marketplace sent it (no nulls added), for storage."""
+        return self.model_dump(mode="json", exclude_none=True)
+
+
+class Check(BaseModel):
+    """One thing the verifier looked at; dotted name such as ``live.follow``."""
+
+    name: str
+    outcome: Outcome
+    detail: str = ""
+    evidence: list[str] = Field(default_factory=list)
+
+
+class Verdict(BaseModel):
+    proof_id: str
+    status: Status
+    checks: list[Check] = Field(default_factory=list)
+    reasons: list[str] = Field(default_factory=list)
+    attempts: int = Field(default=0, ge=0)
+    verified_at: datetime | None = None
+    verifier_version: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude_none=True)
+
+
+class ProofError(ValueError):
+    """A proof the verifier refuses; ``errors`` lists ``field: message`` lines."""
+
+    def __init__(self, errors: list[str]) -> None:
+        self.errors = errors
+        super().__init__("; ".join(errors))
+
+
+def _field_path(loc: tuple[int | str, ...]) -> str:
+    parts: list[str] = []
+    for item in loc:
+        if isinstance(item, int):
+            parts.append(f"[{item}]")
+        else:
+            parts.append(("." if parts else "") + item)
+    return "".join(parts) or "(proof)"
+
+
+def parse_proof(raw: str | bytes | dict[str, Any]) -> Proof:
+    """Validate a proof from JSON text or a decoded object.
+
+    Raises ``ProofError`` whose messages start with the dotted field name
+    (``task.action: ...``), the form the HTTP API and the CLI print.
+    """
+    if isinstance(raw, str | bytes):
+        try:
+            raw = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise ProofError([f"(proof): not valid JSON: {exc.msg} at line {exc.lineno}"]) from exc
+    if not isinstance(raw, dict):
+        raise ProofError(["(proof): must be a JSON object"])
+    try:
+        return Proof.model_validate(raw)
+    except ValidationError as exc:
+        errors = []
+        for err in exc.errors():
+            loc = tuple(x for x in err["loc"] if not str(x).startswith("function-after"))
+            msg = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "extra_forbidden":
+                msg = "unknown field"
+            errors.append(f"{_field_path(loc)}: {msg}")
+        raise ProofError(errors) from exc
