@@ -1,0 +1,3 @@
+"""microtask-verifier: checks micro-task proofs against the live page."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,19 @@
+"""Platform adapters by platform name."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from verifier.platforms.base import Adapter, LiveEnv, Target, TargetError
+from verifier.platforms.x import XAdapter
+
+__all__ = ["Adapter", "LiveEnv", "Target", "TargetError", "get_adapter"]
+
+_ADAPTERS: dict[str, type[Adapter]] = {"x": XAdapter}
+
+
+@cache
+def get_adapter(platform: str) -> Adapter | None:
+    """The platform's adapter, or None where no live check exists yet."""
+    cls = _ADAPTERS.get(platform)
+    return cls() if cls else None

@@ -1,0 +1,72 @@
+"""Reused screenshots and shared accounts, judged against every proof seen.
+
+The image is recorded before the search, so two workers who submit the same
+screenshot at the same moment each find the other: concurrency can only make
+the verifier stricter, never let a copy through.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from verifier.models import Check, Proof
+
+if TYPE_CHECKING:
+    from verifier.images import LoadedImage
+    from verifier.store import Store
+
+NEAR_DISTANCE = 8  # of 64 phash bits; re-encoding and resizing stay well under it
+
+
+def _where(seen_campaign: str | None, campaign: str | None) -> str:
+    if seen_campaign and seen_campaign == campaign:
+        return f"in this campaign ({campaign})"
+    if seen_campaign:
+        return f"in campaign {seen_campaign}"
+    return "in another task"
+
+
+def duplicate_checks(proof: Proof, images: list[LoadedImage], store: Store,
+                     near_distance: int = NEAR_DISTANCE) -> list[Check]:
+    if not images:
+        return [Check(name="proof.duplicate", outcome="skipped",
+                      detail="no decodable screenshot to compare")]
+    handle = (proof.worker.handle or "").strip().lstrip("@").lower() or None
+    for image in images:
+        store.record_image(proof.id, proof.worker.id, proof.campaign, handle,
+                           image.sha256, image.phash, image.dhash)
+    problems: list[str] = []
+    for n, image in enumerate(images, start=1):
+        exact = store.find_exact(image.sha256, exclude_proof=proof.id)
+        near = [s for s in store.find_near(image.phash, near_distance, exclude_proof=proof.id)
+                if s.sha256 != image.sha256]
+        for seen in exact[:3]:
+            who = "the same worker" if seen.worker_id == proof.worker.id else (
+                f"worker {seen.worker_id}")
+            problems.append(f"screenshot {n} is identical to one {who} submitted for proof "
+                            f"{seen.proof_id} {_where(seen.campaign, proof.campaign)}")
+        for seen in near[:3]:
+            who = "the same worker" if seen.worker_id == proof.worker.id else (
+                f"worker {seen.worker_id}")
+            problems.append(f"screenshot {n} is a near copy (distance {seen.distance}/64) of "
+                            f"one {who} submitted for proof {seen.proof_id} "
+                            f"{_where(seen.campaign, proof.campaign)}")
+    if problems:
+        return [Check(name="proof.duplicate", outcome="fail", detail="; ".join(problems))]
+    return [Check(name="proof.duplicate", outcome="pass",
+                  detail="no screenshot matches one submitted before")]
+
+
+def account_checks(proof: Proof, store: Store) -> list[Check]:
+    """One platform account claimed by several marketplace workers."""
+    handle = (proof.worker.handle or "").strip().lstrip("@")
+    if not handle:
+        return []
+    others = store.workers_of_handle(handle, proof.task.platform) - {proof.worker.id}
+    if others:
+        listed = ", ".join(sorted(others)[:5])
+        return [Check(name="proof.account", outcome="fail",
+                      detail=f"the {proof.task.platform} account @{handle} is also claimed by "
+                             f"worker(s) {listed}")]
+    return [Check(name="proof.account", outcome="pass",
+                  detail=f"@{handle} is claimed by this worker only")]

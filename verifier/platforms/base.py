@@ -1,0 +1,82 @@
+"""What every platform adapter offers the verifier.
+
+An adapter knows one platform: which URLs belong to it, and how to see a
+worker's action live. It never decides; it returns a ``Check`` with the
+outcome, one plain sentence and evidence references, and the policy decides.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import yaml
+
+from verifier.models import Check, Proof
+
+if TYPE_CHECKING:
+    from verifier.browser.pool import BrowserPool
+    from verifier.evidence import EvidenceStore
+    from verifier.ocr import OcrEngine
+    from verifier.settings import Settings
+
+DATA_DIR = Path(__file__).with_name("data")
+
+
+class TargetError(ValueError):
+    """The task's target URL is not a URL of the task's platform."""
+
+
+@dataclass(frozen=True)
+class Target:
+    platform: str
+    kind: str  # account | post | group | site | app
+    key: str  # handle, post id, group id, host or app id
+    url: str
+    owner: str | None = None  # the post's author when the URL names it
+
+
+@dataclass
+class LiveEnv:
+    """Shared, warm resources a live check may use (built once per worker)."""
+
+    pool: BrowserPool
+    evidence: EvidenceStore
+    settings: Settings
+    ocr: OcrEngine | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def load_platform_data(platform: str) -> dict[str, Any]:
+    """Markup knowledge lives in YAML so an operator can follow a site change."""
+    path = DATA_DIR / f"{platform}.yaml"
+    with path.open(encoding="utf-8") as fh:
+        data = yaml.safe_load(fh)
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: expected a mapping")
+    return data
+
+
+def normalize_handle(handle: str | None) -> str | None:
+    if handle is None:
+        return None
+    handle = handle.strip().removeprefix("@").strip()
+    return handle or None
+
+
+class Adapter(ABC):
+    platform: ClassVar[str]
+
+    @abstractmethod
+    def parse_target(self, url: str) -> Target:
+        """Recognise the platform's URL forms; raise ``TargetError`` otherwise."""
+
+    @abstractmethod
+    def live_check(self, proof: Proof, target: Target, env: LiveEnv) -> Check:
+        """Look at the live platform and report what it shows about the action."""
+
+    @staticmethod
+    def unknown(name: str, detail: str, evidence: list[str] | None = None) -> Check:
+        return Check(name=name, outcome="unknown", detail=detail, evidence=evidence or [])

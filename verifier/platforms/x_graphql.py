@@ -1,0 +1,118 @@
+"""Parsers for the GraphQL JSON that x.com's own pages fetch.
+
+The page's JSON is the most truthful thing a third party can see (truth
+order, DESIGN principle 1), so the follow check reads these responses rather
+than the rendered list. X has moved ``screen_name`` from ``legacy`` to
+``core`` over the years; both forms appear in real captures and both parse.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class XUser:
+    rest_id: str
+    screen_name: str
+    name: str
+    protected: bool = False
+    following: bool | None = None  # relative to the viewer who fetched the JSON
+    followed_by: bool | None = None
+
+
+@dataclass
+class TimelinePage:
+    users: list[XUser] = field(default_factory=list)
+    bottom_cursor: str | None = None
+    top_cursor: str | None = None
+
+    def find(self, screen_name: str) -> XUser | None:
+        wanted = screen_name.lower()
+        return next((u for u in self.users if u.screen_name.lower() == wanted), None)
+
+
+def parse_user_result(result: dict[str, Any]) -> XUser | None:
+    """One ``user_results.result`` object; None for tombstones and unavailable users."""
+    if not isinstance(result, dict) or result.get("__typename") not in ("User", None):
+        return None
+    core = result.get("core") or {}
+    legacy = result.get("legacy") or {}
+    screen_name = core.get("screen_name") or legacy.get("screen_name")
+    rest_id = result.get("rest_id")
+    if not screen_name or not rest_id:
+        return None
+    name = core.get("name") or legacy.get("name") or ""
+    privacy = result.get("privacy") or {}
+    protected = bool(privacy.get("protected", legacy.get("protected", False)))
+    persp = result.get("relationship_perspectives") or {}
+    following = persp.get("following", legacy.get("following"))
+    followed_by = persp.get("followed_by", legacy.get("followed_by"))
+    return XUser(
+        rest_id=str(rest_id),
+        screen_name=str(screen_name),
+        name=str(name),
+        protected=protected,
+        following=following if isinstance(following, bool) else None,
+        followed_by=followed_by if isinstance(followed_by, bool) else None,
+    )
+
+
+def parse_user_by_screen_name(payload: dict[str, Any]) -> XUser | None:
+    """``UserByScreenName``: None when X answers ``{"data": {}}`` (no such account)."""
+    result = ((payload.get("data") or {}).get("user") or {}).get("result")
+    return parse_user_result(result) if result else None
+
+
+def _find_instructions(node: Any) -> list[dict[str, Any]] | None:
+    if isinstance(node, dict):
+        instructions = node.get("instructions")
+        if isinstance(instructions, list):
+            return instructions
+        for value in node.values():
+            found = _find_instructions(value)
+            if found is not None:
+                return found
+    return None
+
+
+def _entries(instructions: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    for instruction in instructions:
+        kind = instruction.get("type")
+        if kind == "TimelineAddEntries":
+            yield from instruction.get("entries") or []
+        elif kind == "TimelineReplaceEntry" and "entry" in instruction:
+            yield instruction["entry"]
+
+
+def parse_timeline(payload: dict[str, Any]) -> TimelinePage:
+    """A Followers / Following / Retweeters / Favoriters / ListMembers page."""
+    page = TimelinePage()
+    instructions = _find_instructions(payload.get("data") or {})
+    if instructions is None:
+        return page
+    for entry in _entries(instructions):
+        content = entry.get("content") or {}
+        if content.get("entryType") == "TimelineTimelineCursor" or content.get("cursorType"):
+            if content.get("cursorType") == "Bottom":
+                page.bottom_cursor = content.get("value")
+            elif content.get("cursorType") == "Top":
+                page.top_cursor = content.get("value")
+            continue
+        item = content.get("itemContent") or {}
+        result = (item.get("user_results") or {}).get("result")
+        user = parse_user_result(result) if result else None
+        if user is not None:
+            page.users.append(user)
+    return page
+
+
+def graphql_error_codes(payload: Any) -> list[int]:
+    errors = payload.get("errors") if isinstance(payload, dict) else None
+    codes: list[int] = []
+    for err in errors or []:
+        if isinstance(err, dict) and isinstance(err.get("code"), int):
+            codes.append(err["code"])
+    return codes

@@ -1,0 +1,133 @@
+"""Verify one proof, given warm resources: the core of the product.
+
+This module knows nothing of queues. The worker builds one ``Verifier`` at
+start-up (browser, OCR engine, store) and calls ``verify`` per proof; the CLI's
+``verify`` command does the same in-process.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from verifier import __version__
+from verifier.browser.pool import BrowserPool
+from verifier.duplicates import account_checks, duplicate_checks
+from verifier.evidence import EvidenceStore
+from verifier.forensics import screenshot_checks
+from verifier.images import ImageProblem, LoadedImage, load_screenshot
+from verifier.models import Check, Proof, Verdict
+from verifier.ocr import OcrEngine
+from verifier.platforms import LiveEnv, Target, TargetError, get_adapter
+from verifier.policy import Policy
+from verifier.settings import Settings
+from verifier.store import Store
+from verifier.urlguard import UrlGuard
+
+log = logging.getLogger(__name__)
+
+
+def build_guard(settings: Settings, extra_web_hosts: frozenset[str] = frozenset()) -> UrlGuard:
+    return UrlGuard(
+        web_hosts=settings.web_host_set | extra_web_hosts,
+        image_hosts=settings.image_host_set,
+        sandboxed=bool(settings.sandbox),
+    )
+
+
+class Verifier:
+    """Holds the warm browser, OCR engine and store for many proofs."""
+
+    def __init__(self, settings: Settings, store: Store | None = None,
+                 pool: BrowserPool | None = None, ocr: OcrEngine | None = None,
+                 policy: Policy | None = None) -> None:
+        self.settings = settings
+        self.guard = build_guard(settings)
+        self.store = store or Store(settings.db_url)
+        self.store.create_schema()
+        self.evidence = EvidenceStore(settings.evidence_dir)
+        self.pool = pool or BrowserPool(settings, self.guard)
+        self.ocr = ocr or OcrEngine()
+        self.policy = policy or Policy.load(settings.policy_file)
+        self.env = LiveEnv(pool=self.pool, evidence=self.evidence, settings=settings, ocr=self.ocr)
+
+    def close(self) -> None:
+        self.pool.close()
+        self.ocr.close()
+
+    def __enter__(self) -> Verifier:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------
+    def verify(self, proof: Proof, kind: str = "initial") -> Verdict:
+        """Run every check, decide, store; returns the verdict of this attempt."""
+        self.store.add_proof(proof)  # idempotent: the queue path added it already
+        checks: list[Check] = []
+        target = self._target(proof, checks)
+        if target is not None:
+            checks.append(self._live(proof, target))
+        checks.extend(self._proof_checks(proof, target))
+        status, reasons = self.policy.decide(proof, checks)
+        verdict = Verdict(
+            proof_id=proof.id, status=status, checks=checks, reasons=reasons,
+            verified_at=datetime.now(UTC), verifier_version=__version__,
+        )
+        self.store.decide(verdict, kind=kind)
+        # The store keeps the first decision as the proof's verdict; this
+        # attempt's own result is what the caller asked for.
+        verdict.attempts = len(self.store.attempts(proof.id))
+        return verdict
+
+    def _target(self, proof: Proof, checks: list[Check]) -> Target | None:
+        adapter = get_adapter(proof.task.platform)
+        if adapter is None:
+            checks.append(Check(
+                name=f"live.{proof.task.action}", outcome="unknown",
+                detail=f"no live check for {proof.task.platform} exists in this version"))
+            return None
+        try:
+            target = adapter.parse_target(proof.task.target)
+        except TargetError as exc:
+            checks.append(Check(name="task.target", outcome="fail", detail=str(exc)))
+            return None
+        checks.append(Check(name="task.target", outcome="pass",
+                            detail=f"{target.platform} {target.kind} {target.key}"))
+        return target
+
+    def _live(self, proof: Proof, target: Target) -> Check:
+        adapter = get_adapter(proof.task.platform)
+        assert adapter is not None
+        try:
+            return adapter.live_check(proof, target, self.env)
+        except Exception as exc:  # a broken page must not crash the worker
+            log.exception("live check crashed for %s", proof.id)
+            return Check(name=f"live.{proof.task.action}", outcome="unknown",
+                         detail=f"the live check stopped with an error: {exc}")
+
+    def _proof_checks(self, proof: Proof, target: Target | None) -> list[Check]:
+        shots = proof.evidence.screenshots if proof.evidence else []
+        loaded: list[LoadedImage | ImageProblem] = [
+            load_screenshot(shot, self.settings, self.guard) for shot in shots
+        ]
+        target_handle = target.owner or target.key if target else None
+        checks: list[Check] = []
+        try:
+            checks.extend(screenshot_checks(proof, loaded, self.ocr, self.evidence,
+                                            target_handle, None))
+        except Exception as exc:
+            log.exception("screenshot checks crashed for %s", proof.id)
+            checks.append(Check(name="proof.screenshot", outcome="unknown",
+                                detail=f"reading the screenshot failed: {exc}"))
+        good = [img for img in loaded if isinstance(img, LoadedImage)]
+        if shots:
+            checks.extend(duplicate_checks(proof, good, self.store))
+        checks.extend(account_checks(proof, self.store))
+        return checks
+
+
+def verdict_line(verdict: Verdict) -> dict[str, Any]:
+    return verdict.to_json()
