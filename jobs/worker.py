@@ -1,0 +1,80 @@
+"""Queue workers that keep one Chromium and one OCR engine warm.
+
+RQ's default worker forks a child per job, which would launch a browser per
+job (the naive design the benchmark compares against). ``VerifierWorker`` is
+a ``SimpleWorker``: jobs run in the worker process itself, next to the warm
+resources built once on start-up. Several processes scale it on one host,
+and any number of hosts can pull from the same Redis.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import signal
+from typing import Any
+
+from rq import SimpleWorker
+
+from jobs import tasks
+from jobs.connections import redis_from_url
+from jobs.queues import get_queue
+from verifier.settings import Settings, get_settings
+from verifier.verify import Verifier
+
+log = logging.getLogger(__name__)
+
+
+class VerifierWorker(SimpleWorker):
+    """Builds the warm ``Verifier`` before the first job, closes it on exit."""
+
+    def __init__(self, *args: Any, settings: Settings, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.settings = settings
+
+    def work(self, *args: Any, **kwargs: Any) -> bool:
+        verifier = Verifier(self.settings)
+        tasks.set_context(verifier)
+        try:
+            return super().work(*args, **kwargs)
+        finally:
+            tasks.set_context(None)
+            verifier.close()
+
+
+def run_worker(settings: Settings, burst: bool = False, name: str | None = None) -> None:
+    if not settings.redis_url:
+        raise SystemExit("REDIS_URL is not set: the worker needs Redis")
+    conn = redis_from_url(settings.redis_url)
+    queue = get_queue(conn, settings)
+    worker = VerifierWorker([queue], connection=conn, settings=settings, name=name)
+    worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
+
+
+def _child(overrides: dict[str, Any], burst: bool, index: int) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
+    settings = get_settings(**overrides)
+    run_worker(settings, burst=burst, name=f"verifier-{os.getpid()}-{index}")
+
+
+def run_workers(settings: Settings, processes: int = 1, burst: bool = False) -> None:
+    """Run ``processes`` workers; one runs in this process when processes == 1."""
+    if processes <= 1:
+        run_worker(settings, burst=burst)
+        return
+    ctx = multiprocessing.get_context("spawn")
+    overrides = settings.model_dump(by_alias=False, exclude_unset=True)
+    children = [ctx.Process(target=_child, args=(overrides, burst, i), daemon=False)
+                for i in range(processes)]
+    for child in children:
+        child.start()
+    try:
+        for child in children:
+            child.join()
+    except KeyboardInterrupt:
+        for child in children:
+            if child.pid:
+                os.kill(child.pid, signal.SIGTERM)
+        for child in children:
+            child.join(timeout=30)

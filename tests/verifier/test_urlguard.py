@@ -1,0 +1,47 @@
+import pytest
+
+from verifier.urlguard import UrlGuard, UrlRefused
+
+
+def resolver(table):
+    def resolve(host):
+        if host not in table:
+            raise OSError("no such host")
+        return table[host]
+    return resolve
+
+
+def test_platform_host_with_public_address_is_allowed():
+    guard = UrlGuard(resolver=resolver({"x.com": ["104.244.42.1"]}))
+    assert guard.check("https://x.com/acme_bd") == "x.com"
+
+
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [
+        ("http://127.0.0.1:6379/", "IP address"),
+        ("https://169.254.169.254/latest/meta-data", "IP address"),
+        ("https://[::1]/", "IP address"),
+        ("file:///etc/passwd", "only http"),
+        ("https://user:pw@x.com/", "credentials"),
+        ("https://evil.example/", "neither a platform host"),
+        ("https://x.com.evil.example/", "neither a platform host"),
+    ],
+)
+def test_refused(url, why):
+    guard = UrlGuard(resolver=resolver({"x.com": ["104.244.42.1"]}))
+    with pytest.raises(UrlRefused, match=why):
+        guard.check(url)
+
+
+def test_platform_name_resolving_to_private_address_is_refused():
+    guard = UrlGuard(resolver=resolver({"x.com": ["10.0.0.5"]}))
+    with pytest.raises(UrlRefused, match="non-public"):
+        guard.check("https://x.com/a")
+
+
+def test_declared_web_host_allowed_and_sandbox_skips_dns():
+    guard = UrlGuard(web_hosts=["shop.example.com"], sandboxed=True, resolver=resolver({}))
+    assert guard.check("https://shop.example.com/register") == "shop.example.com"
+    with pytest.raises(UrlRefused):
+        guard.check("https://other.example.com/")

@@ -1,0 +1,171 @@
+"""The ``verifier`` command line (contract §2).
+
+Options read the same environment variables as the settings, so an operator
+can configure a deployment either way.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from verifier.models import Proof, ProofError, parse_proof
+from verifier.settings import Settings, get_settings
+
+
+def _settings(**overrides: Any) -> Settings:
+    return get_settings(**overrides)
+
+
+def _load_proofs(files: tuple[str, ...]) -> tuple[list[Proof], list[str]]:
+    """Proofs from files ('-' is stdin); a file may hold one proof or {"proofs": [...]}."""
+    proofs: list[Proof] = []
+    errors: list[str] = []
+    for name in files:
+        try:
+            text = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8")
+        except OSError as exc:
+            errors.append(f"{name}: cannot read: {exc.strerror}")
+            continue
+        try:
+            raw = json.loads(text)
+        except json.JSONDecodeError as exc:
+            errors.append(f"{name}: not valid JSON: {exc.msg} at line {exc.lineno}")
+            continue
+        items = raw["proofs"] if isinstance(raw, dict) and "proofs" in raw else [raw]
+        if not isinstance(items, list):
+            errors.append(f"{name}: 'proofs' must be a list")
+            continue
+        for i, item in enumerate(items):
+            where = name if len(items) == 1 else f"{name}[{i}]"
+            try:
+                proofs.append(parse_proof(item))
+            except ProofError as exc:
+                errors.extend(f"{where}: {e}" for e in exc.errors)
+    return proofs, errors
+
+
+sandbox_option = click.option("--sandbox", envvar="VERIFIER_SANDBOX", default=None,
+                              help="Answer platform hosts from this sandbox URL.")
+sessions_option = click.option("--sessions-dir", envvar="VERIFIER_SESSIONS_DIR", default=None,
+                               type=click.Path(file_okay=False, path_type=Path),
+                               help="Directory of checker storage states (PLATFORM.json).")
+home_option = click.option("--home", envvar="VERIFIER_HOME", default=None,
+                           type=click.Path(file_okay=False, path_type=Path),
+                           help="Directory of the SQLite store and evidence files.")
+redis_option = click.option("--redis-url", envvar="REDIS_URL", default=None)
+
+
+@click.group()
+@click.option("-v", "--verbose", is_flag=True, help="Log what the verifier does.")
+def main(verbose: bool) -> None:
+    """Verify micro-task proofs against the live page."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True)
+@sandbox_option
+@sessions_option
+@home_option
+def verify(files: tuple[str, ...], sandbox: str | None, sessions_dir: Path | None,
+           home: Path | None) -> None:
+    """Verify proofs in this process (no queue); one verdict JSON per line."""
+    from verifier.verify import Verifier
+
+    proofs, errors = _load_proofs(files)
+    for error in errors:
+        click.echo(f"error: {error}", err=True)
+    if proofs:
+        settings = _settings(sandbox=sandbox, sessions_dir=sessions_dir, home=home)
+        with Verifier(settings) as verifier:
+            for proof in proofs:
+                verdict = verifier.verify(proof)
+                click.echo(json.dumps(verdict.to_json(), ensure_ascii=False))
+    if errors:
+        sys.exit(2)
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True)
+@redis_option
+@home_option
+def submit(files: tuple[str, ...], redis_url: str | None, home: Path | None) -> None:
+    """Store and enqueue proofs; prints the proof ids."""
+    from jobs.connections import redis_from_url
+    from jobs.queues import enqueue_proof, get_queue
+    from verifier.store import Store
+
+    proofs, errors = _load_proofs(files)
+    for error in errors:
+        click.echo(f"error: {error}", err=True)
+    if proofs:
+        settings = _settings(redis_url=redis_url, home=home)
+        if not settings.redis_url:
+            raise click.UsageError("REDIS_URL (or --redis-url) is needed to submit to the queue")
+        store = Store(settings.db_url)
+        store.create_schema()
+        queue = get_queue(redis_from_url(settings.redis_url), settings)
+        for proof in proofs:
+            verdict, created = store.add_proof(proof)
+            if created or verdict.status == "pending":
+                enqueue_proof(queue, proof.id)
+            click.echo(proof.id)
+    if errors:
+        sys.exit(2)
+
+
+@main.command()
+@click.option("--processes", "-n", default=1, show_default=True, envvar="VERIFIER_PROCESSES",
+              help="Worker processes on this host.")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+@redis_option
+@sandbox_option
+@sessions_option
+@home_option
+def worker(processes: int, burst: bool, redis_url: str | None, sandbox: str | None,
+           sessions_dir: Path | None, home: Path | None) -> None:
+    """Run queue workers, each with a warm browser and OCR engine."""
+    from jobs.worker import run_workers
+
+    settings = _settings(redis_url=redis_url, sandbox=sandbox, sessions_dir=sessions_dir,
+                         home=home)
+    if not settings.redis_url:
+        raise click.UsageError("REDIS_URL (or --redis-url) is needed to run workers")
+    run_workers(settings, processes=processes, burst=burst)
+
+
+@main.command()
+@click.option("--world", required=True, type=click.Path(exists=True, dir_okay=False,
+                                                        path_type=Path))
+@click.option("--sessions", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Write the checker accounts' storage states into this directory.")
+@click.option("--port", default=0, show_default=True, help="0 picks a free port.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+def sandbox(world: Path, sessions: Path | None, port: int, host: str) -> None:
+    """Serve the sandbox internet for WORLD and print its address."""
+    from fixtures.sandbox.server import serve
+
+    serve(world, host, port, sessions)
+
+
+@main.command()
+@click.option("--world", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="World file (default: the bundled demo world).")
+@click.option("--keep", is_flag=True, help="Leave the demo's directory in place.")
+@home_option
+def demo(world: Path | None, keep: bool, home: Path | None) -> None:
+    """Run the whole flow on bundled proofs and print their verdicts."""
+    from fixtures.demo import run_demo
+
+    sys.exit(run_demo(world=world, home=home, keep=keep))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
