@@ -158,13 +158,12 @@ def sandbox(world: Path, sessions: Path | None, port: int, host: str) -> None:
 @main.command()
 @click.option("--world", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               default=None, help="World file (default: the bundled demo world).")
-@click.option("--keep", is_flag=True, help="Leave the demo's directory in place.")
 @home_option
-def demo(world: Path | None, keep: bool, home: Path | None) -> None:
+def demo(world: Path | None, home: Path | None) -> None:
     """Run the whole flow on bundled proofs and print their verdicts."""
     from fixtures.demo import run_demo
 
-    sys.exit(run_demo(world=world, home=home, keep=keep))
+    sys.exit(run_demo(world=world, home=home))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -35,6 +35,11 @@ class Settings(BaseSettings):
     chromium_path: str | None = Field(
         default=None, validation_alias=AliasChoices("VERIFIER_CHROMIUM")
     )
+    # Chromium's own sandbox is dropped automatically only when running as root;
+    # set this where the host forbids user namespaces (some container runtimes).
+    chromium_no_sandbox: bool = Field(
+        default=False, validation_alias=AliasChoices("VERIFIER_CHROMIUM_NO_SANDBOX")
+    )
     # A browser is retired after this many proofs: Chromium's memory creeps otherwise.
     browser_max_proofs: int = Field(
         default=100, validation_alias=AliasChoices("VERIFIER_BROWSER_MAX_PROOFS")

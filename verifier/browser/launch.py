@@ -43,9 +43,10 @@ def find_executable(configured: str | None, bundled: str | None) -> str | None:
     )
 
 
-def launch_options(configured: str | None, bundled: str | None) -> dict[str, Any]:
+def launch_options(configured: str | None, bundled: str | None,
+                   no_sandbox: bool = False) -> dict[str, Any]:
     args = list(QUIET_FLAGS)
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
+    if no_sandbox or (hasattr(os, "geteuid") and os.geteuid() == 0):
         # Chromium's sandbox refuses to run as root; only then do we drop it.
         args.append("--no-sandbox")
     options: dict[str, Any] = {"headless": True, "args": args}

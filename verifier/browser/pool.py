@@ -88,7 +88,8 @@ class BrowserPool:
             self._browser = None
         if self._browser is None:
             bundled = self._pw.chromium.executable_path
-            options = launch_options(self.settings.chromium_path, bundled)
+            options = launch_options(self.settings.chromium_path, bundled,
+                                     self.settings.chromium_no_sandbox)
             self._browser = self._pw.chromium.launch(**options)
             self._contexts_served = 0
             self.launches += 1
