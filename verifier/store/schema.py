@@ -1,0 +1,177 @@
+"""Tables of the verdict store, one definition for SQLite and PostgreSQL.
+
+Why the layout looks the way it does:
+
+* ``proofs`` holds the proof exactly as sent (``proof`` JSON) plus the columns
+  that lists and duplicate lookups filter on. Its *first* verifier verdict
+  (``verdict``, ``decided_at``, ``decided_attempt_id``) is written once, by a
+  conditional UPDATE, and never overwritten: re-verification and moderation
+  live in their own tables, so the original decision stays explainable.
+* ``attempts`` / ``checks`` record every verification run, including the ones
+  that lost the race to decide; ``checks`` is a real table so a moderator can
+  ask "every proof whose ``proof.duplicate`` check failed" in SQL.
+* ``moderation_log`` is append-only: who changed what, when, and why.
+* ``images`` stores fingerprints with the 64-bit perceptual hash split into four
+  16-bit bands (see ``fingerprints.py`` for the search this enables).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+# Deterministic constraint names: PostgreSQL error messages and future
+# migrations can then refer to them by name.
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# An integer primary key that is BIGINT on PostgreSQL (attempts and checks grow
+# without bound) but stays INTEGER on SQLite, where only INTEGER PRIMARY KEY is
+# the auto-incrementing rowid alias.
+_Id = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend.
+
+    PostgreSQL keeps ``timestamptz``; SQLite has no time zones, so values are
+    normalised to naive UTC on the way in (which also keeps its text form
+    sortable) and get ``tzinfo=UTC`` back on the way out. Naive inputs are
+    taken to be UTC already.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if not isinstance(value, datetime):  # pragma: no cover - driver quirk guard
+            value = datetime.fromisoformat(str(value))
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+proofs = Table(
+    "proofs",
+    metadata,
+    Column("id", String(128), primary_key=True),
+    Column("marketplace", String(64)),
+    Column("campaign", String(128)),
+    Column("worker_id", String(128), nullable=False),
+    Column("worker_handle", String(256)),
+    # Normalised handle (lower case, no leading "@") for account lookups.
+    Column("handle_key", String(256)),
+    Column("action", String(32), nullable=False),
+    Column("platform", String(32), nullable=False),
+    Column("target", String(2048), nullable=False),
+    Column("callback_url", String(2048)),
+    Column("proof", JSON, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    # Current status: pending until decided, then the verifier's or a moderator's.
+    Column("status", String(16), nullable=False),
+    Column("verdict", JSON),
+    Column("decided_at", UTCDateTime()),
+    Column("decided_attempt_id", _Id),
+    Column("attempt_count", Integer, nullable=False, default=0),
+    # Last time the proof was (re-)enqueued; the stuck-job sweeper reads it.
+    Column("queued_at", UTCDateTime(), nullable=False),
+    Column("retries", Integer, nullable=False, default=0),
+    Column("moderated_by", String(128)),
+    Column("moderated_at", UTCDateTime()),
+    Column("moderation_note", Text),
+    Index(None, "created_at"),
+    Index(None, "status", "created_at"),
+    Index(None, "campaign", "created_at"),
+    Index(None, "platform", "action", "created_at"),
+    Index(None, "platform", "handle_key"),
+    Index(None, "platform", "worker_id"),
+    Index(None, "decided_at", "queued_at"),
+)
+
+attempts = Table(
+    "attempts",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column("proof_id", String(128), ForeignKey("proofs.id"), nullable=False, index=True),
+    Column("kind", String(16), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("verdict", JSON, nullable=False),
+    Column("started_at", UTCDateTime(), nullable=False),
+    Column("finished_at", UTCDateTime(), nullable=False),
+)
+
+checks = Table(
+    "checks",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column("attempt_id", _Id, ForeignKey("attempts.id"), nullable=False, index=True),
+    Column("proof_id", String(128), nullable=False, index=True),
+    Column("name", String(128), nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("detail", Text, nullable=False, default=""),
+    Column("evidence", JSON, nullable=False),
+    Index(None, "name", "outcome"),
+)
+
+moderation_log = Table(
+    "moderation_log",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column("proof_id", String(128), ForeignKey("proofs.id"), nullable=False, index=True),
+    Column("moderator", String(128), nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("from_status", String(16), nullable=False),
+    Column("to_status", String(16), nullable=False),
+    Column("note", Text, nullable=False, default=""),
+)
+
+images = Table(
+    "images",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column("proof_id", String(128), ForeignKey("proofs.id"), nullable=False),
+    Column("worker_id", String(128), nullable=False),
+    Column("campaign", String(128)),
+    Column("handle", String(256)),
+    Column("sha256", String(64), nullable=False, index=True),
+    Column("phash", String(16), nullable=False),
+    Column("dhash", String(16), nullable=False),
+    # phash split into four 16-bit bands, most significant first.
+    Column("band0", Integer, nullable=False, index=True),
+    Column("band1", Integer, nullable=False, index=True),
+    Column("band2", Integer, nullable=False, index=True),
+    Column("band3", Integer, nullable=False, index=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("proof_id", "sha256"),
+)
+
+BAND_COLUMNS = (images.c.band0, images.c.band1, images.c.band2, images.c.band3)
