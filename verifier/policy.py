@@ -58,8 +58,8 @@ class Policy:
         live = [c for c in checks if c.name.startswith("live.")]
         live_passed = any(c.outcome == "pass" for c in live)
         for name in self.required.get(key, []) + self.required.get(action, []):
-            check = by_name.get(name)
-            if check is None or check.outcome != "pass":
+            required = by_name.get(name)
+            if required is None or required.outcome != "pass":
                 reasons.append(f"the policy requires {name} to pass for {key} tasks")
         if not live_passed:
             proof_only = self.proof_only.get(key) or self.proof_only.get(action)
