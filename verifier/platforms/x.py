@@ -137,7 +137,8 @@ class XAdapter(Adapter):
             first = self._scan_list(page, capture, f"{base}/{worker}/following",
                                     self.gql["following"], target, env)
             result = first
-            if first.outcome == ListOutcome.CLOSED and first.wall is None:
+            closed = first.outcome == ListOutcome.CLOSED and first.wall is None
+            if closed and not first.detail.startswith("missing:"):
                 capture.responses.clear()
                 result = self._scan_list(page, capture, f"{base}/{target}/followers",
                                          self.gql["followers"], worker, env)
@@ -243,8 +244,20 @@ class XAdapter(Adapter):
             result.detail = f"X served no list at {url}"
             return result
         max_pages = env.settings.max_list_pages
+        index = 0  # pages are read in the order the list fetched them
         while True:
-            status, body = pages[-1]
+            if index >= len(pages):
+                before = len(pages)
+                page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+                if not self._wait_for(page, capture, operation, before + 1):
+                    wall = self._wall(page, capture)
+                    result.wall, result.detail = wall or (
+                        "timeout",
+                        f"X stopped loading the list at {url} after {result.pages} pages")
+                    return result
+                pages = capture.of(operation)
+            status, body = pages[index]
+            index += 1
             if status == 403 and not wall:
                 result.detail = f"the list at {url} is closed to the checker account"
                 return result
@@ -266,14 +279,6 @@ class XAdapter(Adapter):
             if result.pages >= max_pages:
                 result.outcome = ListOutcome.TRUNCATED
                 return result
-            before = len(capture.of(operation))
-            page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
-            if not self._wait_for(page, capture, operation, before + 1):
-                wall = self._wall(page, capture)
-                result.wall, result.detail = wall or (
-                    "timeout", f"X stopped loading the list at {url} after {result.pages} pages")
-                return result
-            pages = capture.of(operation)
 
     def _dom_has(self, page: Page, handle: str) -> bool:
         cells = page.locator(self.data["selectors"]["user_cell"])
