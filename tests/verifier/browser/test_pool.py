@@ -18,7 +18,7 @@ pytestmark = pytest.mark.integration
 class Upstream(BaseHTTPRequestHandler):
     """Stands in for the sandbox: answers /__host/HOST/PATH."""
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+    def do_GET(self) -> None:
         path = self.path.split("/", 3)[-1]
         if path.startswith("hop"):
             n = int(path[3:])
