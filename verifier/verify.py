@@ -11,6 +11,8 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
+
 from verifier import __version__
 from verifier.browser.pool import BrowserPool
 from verifier.duplicates import account_checks, duplicate_checks
@@ -28,12 +30,26 @@ from verifier.urlguard import UrlGuard
 log = logging.getLogger(__name__)
 
 
-def build_guard(settings: Settings, extra_web_hosts: frozenset[str] = frozenset()) -> UrlGuard:
-    return UrlGuard(
-        web_hosts=settings.web_host_set | extra_web_hosts,
-        image_hosts=settings.image_host_set,
-        sandboxed=bool(settings.sandbox),
-    )
+def sandbox_web_hosts(sandbox: str) -> frozenset[str]:
+    """The web targets a sandbox world declares (contract §2: "any web target
+    host that the world lists"); the sandbox is the one declared exception to
+    the allow-list, so its word is taken for them."""
+    try:
+        response = httpx.get(f"{sandbox.rstrip('/')}/__admin/hosts", timeout=5)
+        response.raise_for_status()
+        hosts = response.json().get("web", [])
+    except (httpx.HTTPError, ValueError, AttributeError) as exc:
+        log.warning("could not read the sandbox's web hosts: %s", exc)
+        return frozenset()
+    return frozenset(str(h).lower() for h in hosts)
+
+
+def build_guard(settings: Settings) -> UrlGuard:
+    web = settings.web_host_set
+    if settings.sandbox:
+        web |= sandbox_web_hosts(settings.sandbox)
+    return UrlGuard(web_hosts=web, image_hosts=settings.image_host_set,
+                    sandboxed=bool(settings.sandbox))
 
 
 class Verifier:
@@ -48,6 +64,7 @@ class Verifier:
         self.store.create_schema()
         self.evidence = EvidenceStore(settings.evidence_dir)
         self.pool = pool or BrowserPool(settings, self.guard)
+        self.pool.guard = self.guard  # a shared warm pool follows this verifier's allow-list
         self.ocr = ocr or OcrEngine()
         self.policy = policy or Policy.load(settings.policy_file)
         self.env = LiveEnv(pool=self.pool, evidence=self.evidence, settings=settings, ocr=self.ocr)
