@@ -2,13 +2,14 @@
 # Installs what the verifier needs on Debian/Ubuntu, then the package itself
 # into ./.venv. Safe to run again: it only installs what is missing.
 #   system: chromium, tesseract-ocr with eng+ben+hin, fonts for Bengali and
-#           Devanagari, redis-server, python3-venv
+#           Devanagari, redis-server, postgresql (the store's tests run on it
+#           as well as on SQLite), python3-venv
 #   python: this package with its dev extra
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(chromium tesseract-ocr tesseract-ocr-eng tesseract-ocr-ben tesseract-ocr-hin
-              fonts-noto-core fonts-liberation redis-server)
+              fonts-noto-core fonts-liberation redis-server postgresql)
 PYTHON=${PYTHON:-python3}
 
 missing=()

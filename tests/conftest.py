@@ -4,6 +4,7 @@ a missing binary is a failing test, as it must be in CI."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from fixtures.sandbox.server import SandboxServer
 from fixtures.sandbox.sessions import write_sessions
 from fixtures.sandbox.world import load_world
 from jobs.connections import PrivateRedis
+from tests.pg import PrivatePostgres
 from verifier.browser.pool import BrowserPool
 from verifier.ocr import OcrEngine
 from verifier.settings import Settings
@@ -26,6 +28,18 @@ DEMO_WORLD = ROOT / "fixtures" / "worlds" / "demo.yaml"
 def redis_server() -> Iterator[PrivateRedis]:
     with PrivateRedis() as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """VERIFIER_TEST_POSTGRES_URL when given, else a private server for the session."""
+    given = os.environ.get("VERIFIER_TEST_POSTGRES_URL")
+    if given:
+        yield given
+        return
+    server = PrivatePostgres().start()
+    yield server.url
+    server.stop()
 
 
 @pytest.fixture(scope="session")

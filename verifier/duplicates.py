@@ -7,6 +7,7 @@ the verifier stricter, never let a copy through.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from verifier.models import Check, Proof
@@ -16,6 +17,33 @@ if TYPE_CHECKING:
     from verifier.store import Store
 
 NEAR_DISTANCE = 8  # of 64 phash bits; re-encoding and resizing stay well under it
+SAME_TEXT = 0.8  # share of the shorter text's words found in the other
+
+_TOKEN = re.compile(r"[@\w][\w.]*", re.UNICODE)
+
+
+def text_signature(text: str) -> str:
+    """The words OCR read, normalised and sorted: what two copies share."""
+    tokens = {t.casefold().rstrip(".") for t in _TOKEN.findall(text)}
+    return " ".join(sorted(t for t in tokens if len(t) > 1))[:4000]
+
+
+def same_content(a: str | None, b: str | None) -> bool:
+    """Do two visually near images say the same thing?
+
+    Screenshots of one page by two accounts are near for a perceptual hash;
+    what differs is the account shown (the @handle). A re-encoded, resized or
+    cropped copy keeps its words. Without text to compare, the visual match
+    stands (fail closed).
+    """
+    if not a or not b:
+        return True
+    wa, wb = set(a.split()), set(b.split())
+    ha, hb = {w for w in wa if w.startswith("@")}, {w for w in wb if w.startswith("@")}
+    if ha and hb and ha != hb:
+        return False
+    shorter = min(len(wa), len(wb)) or 1
+    return len(wa & wb) / shorter >= SAME_TEXT
 
 
 def _where(seen_campaign: str | None, campaign: str | None) -> str:
@@ -27,19 +55,23 @@ def _where(seen_campaign: str | None, campaign: str | None) -> str:
 
 
 def duplicate_checks(proof: Proof, images: list[LoadedImage], store: Store,
+                     texts: dict[str, str] | None = None,
                      near_distance: int = NEAR_DISTANCE) -> list[Check]:
+    """``proof.duplicate``; ``texts`` maps an image's sha256 to its OCR text."""
+    sigs = {sha: text_signature(text) for sha, text in (texts or {}).items()}
     if not images:
         return [Check(name="proof.duplicate", outcome="skipped",
                       detail="no decodable screenshot to compare")]
     handle = (proof.worker.handle or "").strip().lstrip("@").lower() or None
     for image in images:
         store.record_image(proof.id, proof.worker.id, proof.campaign, handle,
-                           image.sha256, image.phash, image.dhash)
+                           image.sha256, image.phash, image.dhash, sigs.get(image.sha256))
     problems: list[str] = []
     for n, image in enumerate(images, start=1):
         exact = store.find_exact(image.sha256, exclude_proof=proof.id)
         near = [s for s in store.find_near(image.phash, near_distance, exclude_proof=proof.id)
-                if s.sha256 != image.sha256]
+                if s.sha256 != image.sha256
+                and same_content(sigs.get(image.sha256), s.text_sig)]
         for seen in exact[:3]:
             who = "the same worker" if seen.worker_id == proof.worker.id else (
                 f"worker {seen.worker_id}")

@@ -10,7 +10,6 @@ because "decided exactly once" is only worth something across processes.
 from __future__ import annotations
 
 import multiprocessing as mp
-import os
 import random
 import sqlite3
 import threading
@@ -28,14 +27,7 @@ from verifier.store import Store, UnknownProofError, hamming, metadata
 from verifier.store.fingerprints import band_neighbours, bands
 from verifier.store.schema import checks as checks_table
 
-PG_URL = os.environ.get("VERIFIER_TEST_POSTGRES_URL")
-BACKENDS = [
-    "sqlite",
-    pytest.param(
-        "postgres",
-        marks=pytest.mark.skipif(not PG_URL, reason="VERIFIER_TEST_POSTGRES_URL not set"),
-    ),
-]
+BACKENDS = ["sqlite", "postgres"]
 
 
 @pytest.fixture(params=BACKENDS)
@@ -43,11 +35,11 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         # A directory that does not exist yet: the store must create it.
         return f"sqlite:///{tmp_path / 'home' / 'db' / 'verifier.sqlite3'}"
-    assert PG_URL is not None
-    engine = create_engine(PG_URL)
+    pg_url: str = request.getfixturevalue("postgres_url")
+    engine = create_engine(pg_url)
     metadata.drop_all(engine)
     engine.dispose()
-    return PG_URL
+    return pg_url
 
 
 @pytest.fixture

@@ -327,11 +327,11 @@ class Store:
 
     def record_image(
         self, proof_id: str, worker_id: str, campaign: str | None, handle: str | None,
-        sha256: str, phash: str, dhash: str,
+        sha256: str, phash: str, dhash: str, text_sig: str | None = None,
     ) -> bool:
         """Remember a submitted image; idempotent per (proof_id, sha256)."""
         return fingerprints.record_image(
-            self._db, proof_id, worker_id, campaign, handle, sha256, phash, dhash
+            self._db, proof_id, worker_id, campaign, handle, sha256, phash, dhash, text_sig
         )
 
     def find_exact(

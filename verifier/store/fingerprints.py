@@ -58,6 +58,7 @@ class ImageSeen:
     sha256: str
     phash: str
     distance: int
+    text_sig: str | None = None
 
 
 def normalise_hash64(value: str, what: str = "phash") -> str:
@@ -108,6 +109,7 @@ def record_image(
     sha256: str,
     phash: str,
     dhash: str,
+    text_sig: str | None = None,
 ) -> bool:
     """Insert a fingerprint; False when (proof_id, sha256) was already there.
 
@@ -121,7 +123,7 @@ def record_image(
     b0, b1, b2, b3 = bands(ph)
     row = {
         "proof_id": proof_id, "worker_id": worker_id, "campaign": campaign, "handle": handle,
-        "sha256": sha, "phash": ph, "dhash": dh,
+        "sha256": sha, "phash": ph, "dhash": dh, "text_sig": text_sig,
         "band0": b0, "band1": b1, "band2": b2, "band3": b3,
         "created_at": datetime.now(UTC),
     }
@@ -146,7 +148,7 @@ def record_image(
 
 _COLUMNS = (
     images.c.id, images.c.proof_id, images.c.worker_id, images.c.campaign,
-    images.c.handle, images.c.sha256, images.c.phash,
+    images.c.handle, images.c.sha256, images.c.phash, images.c.text_sig,
 )
 
 
@@ -154,6 +156,7 @@ def _seen(m: RowMapping, distance: int) -> ImageSeen:
     return ImageSeen(
         proof_id=m["proof_id"], worker_id=m["worker_id"], campaign=m["campaign"],
         handle=m["handle"], sha256=m["sha256"], phash=m["phash"], distance=distance,
+        text_sig=m["text_sig"],
     )
 
 

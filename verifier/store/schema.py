@@ -165,6 +165,9 @@ images = Table(
     Column("sha256", String(64), nullable=False, index=True),
     Column("phash", String(16), nullable=False),
     Column("dhash", String(16), nullable=False),
+    # The words OCR read in the image: two screenshots of one page taken by
+    # different accounts look alike to a perceptual hash and differ only here.
+    Column("text_sig", Text),
     # phash split into four 16-bit bands, most significant first.
     Column("band0", Integer, nullable=False, index=True),
     Column("band1", Integer, nullable=False, index=True),
