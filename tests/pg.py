@@ -7,6 +7,7 @@ through ``runuser``.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import pwd
@@ -55,8 +56,6 @@ class PrivatePostgres:
         return self
 
     def stop(self) -> None:
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):
             self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "stop")
-        except subprocess.CalledProcessError:
-            pass
         shutil.rmtree(self.root, ignore_errors=True)
