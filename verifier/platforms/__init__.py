@@ -5,11 +5,12 @@ from __future__ import annotations
 from functools import cache
 
 from verifier.platforms.base import Adapter, LiveEnv, Target, TargetError
+from verifier.platforms.facebook import FacebookAdapter
 from verifier.platforms.x import XAdapter
 
 __all__ = ["Adapter", "LiveEnv", "Target", "TargetError", "get_adapter"]
 
-_ADAPTERS: dict[str, type[Adapter]] = {"x": XAdapter}
+_ADAPTERS: dict[str, type[Adapter]] = {"facebook": FacebookAdapter, "x": XAdapter}
 
 
 @cache

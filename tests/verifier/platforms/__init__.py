@@ -1,0 +1,1 @@
+"""Tests of the platform adapters (one module per platform and concern)."""
