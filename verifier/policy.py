@@ -1,7 +1,8 @@
 """Turn checks into a decision, failing closed.
 
 The verifier decides only ``approved`` or ``flagged``. Approval needs positive
-ground (a live check that passed, or, where the operator's policy allows it
+ground (a live check that passed, a check the platform counts as one, such
+as a web site's completion code, or, where the operator's policy allows it
 for an action nobody can see live, the proof checks it names) and nothing
 that failed or could not run: an ``unknown`` never approves.
 """
@@ -23,6 +24,11 @@ DEFAULT_POLICY: dict[str, Any] = {
     # Checks that must have passed for an action, beyond "no failure".
     "required": {},
 }
+
+# Checks that confirm an action the way a passing live check does, per
+# platform: a web site's completion code is made for one worker and campaign
+# with a secret only the site and the operator hold (DESIGN table: web).
+POSITIVE_GROUND: dict[str, tuple[str, ...]] = {"web": ("code.valid",)}
 
 
 @dataclass
@@ -56,7 +62,9 @@ class Policy:
         key = f"{proof.task.platform}.{action}"
         by_name = {c.name: c for c in checks}
         live = [c for c in checks if c.name.startswith("live.")]
-        live_passed = any(c.outcome == "pass" for c in live)
+        grounds = [by_name[n] for n in POSITIVE_GROUND.get(proof.task.platform, ())
+                   if n in by_name]
+        live_passed = any(c.outcome == "pass" for c in [*live, *grounds])
         for name in self.required.get(key, []) + self.required.get(action, []):
             required = by_name.get(name)
             if required is None or required.outcome != "pass":

@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     image_hosts: str = Field(default="", validation_alias=AliasChoices("VERIFIER_IMAGE_HOSTS"))
     # Web targets (signup / visit sites) an operator declares outside any sandbox world.
     web_hosts: str = Field(default="", validation_alias=AliasChoices("VERIFIER_WEB_HOSTS"))
+    # The operator's sites file (hosts, code secrets, member pages; see verifier/sites.py);
+    # unset: VERIFIER_SESSIONS_DIR/sites.yaml when present.
+    sites_file: Path | None = Field(default=None, validation_alias=AliasChoices("VERIFIER_SITES"))
     webhook_secret: str = Field(
         default="change-me", validation_alias=AliasChoices("VERIFIER_WEBHOOK_SECRET")
     )

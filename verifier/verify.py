@@ -24,6 +24,7 @@ from verifier.ocr import OcrEngine
 from verifier.platforms import LiveEnv, Target, TargetError, get_adapter
 from verifier.policy import Policy
 from verifier.settings import Settings
+from verifier.sites import sites_for
 from verifier.store import Store
 from verifier.urlguard import UrlGuard
 
@@ -45,7 +46,7 @@ def sandbox_web_hosts(sandbox: str) -> frozenset[str]:
 
 
 def build_guard(settings: Settings) -> UrlGuard:
-    web = settings.web_host_set
+    web = settings.web_host_set | sites_for(settings).hosts  # the operator's declared sites
     if settings.sandbox:
         web |= sandbox_web_hosts(settings.sandbox)
     return UrlGuard(web_hosts=web, image_hosts=settings.image_host_set,
@@ -87,6 +88,7 @@ class Verifier:
         target = self._target(proof, checks)
         if target is not None:
             checks.append(self._live(proof, target))
+            checks.extend(self._platform_proof_checks(proof, target))
         checks.extend(self._proof_checks(proof, target))
         status, reasons = self.policy.decide(proof, checks)
         verdict = Verdict(
@@ -107,7 +109,7 @@ class Verifier:
                 detail=f"no live check for {proof.task.platform} exists in this version"))
             return None
         try:
-            target = adapter.parse_target(proof.task.target)
+            target = adapter.resolve_target(proof.task.target, self.env)
         except TargetError as exc:
             checks.append(Check(name="task.target", outcome="fail", detail=str(exc)))
             return None
@@ -124,6 +126,16 @@ class Verifier:
             log.exception("live check crashed for %s", proof.id)
             return Check(name=f"live.{proof.task.action}", outcome="unknown",
                          detail=f"the live check stopped with an error: {exc}")
+
+    def _platform_proof_checks(self, proof: Proof, target: Target) -> list[Check]:
+        adapter = get_adapter(proof.task.platform)
+        assert adapter is not None
+        try:
+            return adapter.proof_checks(proof, target, self.env)
+        except Exception as exc:  # same rule as the live check: never crash the worker
+            log.exception("platform proof checks crashed for %s", proof.id)
+            return [Check(name=f"{proof.task.platform}.proof", outcome="unknown",
+                          detail=f"checking the submitted proof stopped with an error: {exc}")]
 
     def _proof_checks(self, proof: Proof, target: Target | None) -> list[Check]:
         shots = proof.evidence.screenshots if proof.evidence else []

@@ -50,3 +50,39 @@ def test_required_checks(tmp_path):
     policy_file.write_text("required:\n  x.follow: [proof.handle]\n")
     status, reasons = Policy.load(policy_file).decide(PROOF, [c("live.follow", "pass")])
     assert status == "flagged" and "proof.handle" in reasons[0]
+
+
+WEB_VISIT = parse_proof({"id": "p2", "campaign": "c1",
+                         "task": {"action": "visit", "platform": "web",
+                                  "target": "https://shop.example.com/eid-sale"},
+                         "worker": {"id": "w1"}, "evidence": {"code": "vc-0123456789abcdef"}})
+WEB_SIGNUP = parse_proof({"id": "p3", "campaign": "c1",
+                          "task": {"action": "signup", "platform": "web",
+                                   "target": "https://shop.example.com/register"},
+                          "worker": {"id": "w1", "handle": "rafi@example.com"}})
+
+
+def test_a_valid_completion_code_is_positive_ground_for_web():
+    checks = [c("live.visit", "skipped", "a visit leaves no public trace"),
+              c("code.valid", "pass"), c("proof.screenshot", "skipped")]
+    assert Policy().decide(WEB_VISIT, checks) == ("approved", [])
+
+
+def test_a_wrong_or_unverifiable_code_flags_web_tasks():
+    wrong = [c("live.visit", "skipped"), c("code.valid", "fail", "another worker's code")]
+    assert Policy().decide(WEB_VISIT, wrong) == ("flagged", ["another worker's code"])
+    unknown = [c("live.visit", "skipped"), c("code.valid", "unknown", "no secret")]
+    assert Policy().decide(WEB_VISIT, unknown)[0] == "flagged"
+
+
+def test_web_signup_member_page_and_code():
+    assert Policy().decide(WEB_SIGNUP, [c("live.signup", "pass"),
+                                        c("code.valid", "skipped")]) == ("approved", [])
+    status, reasons = Policy().decide(WEB_SIGNUP, [c("live.signup", "fail", "no member"),
+                                                   c("code.valid", "pass")])
+    assert status == "flagged" and reasons == ["no member"]
+
+
+def test_code_valid_is_no_ground_outside_web():
+    checks = [c("live.like", "skipped", "likes are private"), c("code.valid", "pass")]
+    assert Policy().decide(PROOF, checks)[0] == "flagged"

@@ -6,11 +6,16 @@ from functools import cache
 
 from verifier.platforms.base import Adapter, LiveEnv, Target, TargetError
 from verifier.platforms.facebook import FacebookAdapter
+from verifier.platforms.web import WebAdapter
 from verifier.platforms.x import XAdapter
 
 __all__ = ["Adapter", "LiveEnv", "Target", "TargetError", "get_adapter"]
 
-_ADAPTERS: dict[str, type[Adapter]] = {"facebook": FacebookAdapter, "x": XAdapter}
+_ADAPTERS: dict[str, type[Adapter]] = {
+    "facebook": FacebookAdapter,
+    "web": WebAdapter,
+    "x": XAdapter,
+}
 
 
 @cache

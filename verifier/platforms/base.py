@@ -77,6 +77,20 @@ class Adapter(ABC):
     def live_check(self, proof: Proof, target: Target, env: LiveEnv) -> Check:
         """Look at the live platform and report what it shows about the action."""
 
+    def resolve_target(self, url: str, env: LiveEnv) -> Target:
+        """``parse_target`` with the operator's configuration at hand.
+
+        Most targets are recognisable from the URL alone; a web target is a
+        target only when the operator declared its site, so the web adapter
+        overrides this to check its host against that declaration.
+        """
+        return self.parse_target(url)
+
+    def proof_checks(self, proof: Proof, target: Target, env: LiveEnv) -> list[Check]:
+        """Checks of what the worker submitted that only this platform can read
+        (a web site's completion code); most platforms have none."""
+        return []
+
     @staticmethod
     def unknown(name: str, detail: str, evidence: list[str] | None = None) -> Check:
         return Check(name=name, outcome="unknown", detail=detail, evidence=evidence or [])

@@ -1,0 +1,186 @@
+"""Web: signup and visit tasks on the employer's own site.
+
+A visit leaves no trace a third party can see, and a signup shows at most a
+member page, so the site hands the worker a completion code (contract §4:
+``vc-`` + 16 hex digits of an HMAC of campaign and worker) and the verifier
+recomputes it with the site's secret: a code made for another worker or
+campaign does not match, so codes cannot be shared or reused. Where the
+operator declared member pages, a signup is also looked up live.
+
+Which sites exist is the operator's declaration (``verifier.sites``), never a
+guess from the URL: a target on an undeclared host is refused.
+"""
+
+from __future__ import annotations
+
+import hmac
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+from playwright.sync_api import Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+from verifier.models import Check, Proof
+from verifier.platforms.base import Adapter, LiveEnv, Target, TargetError, load_platform_data
+from verifier.sites import (
+    CODE_HEX_DIGITS,
+    CODE_PREFIX,
+    Site,
+    Sites,
+    SitesError,
+    completion_code,
+    sites_for,
+)
+
+CODE_RE = re.compile(re.escape(CODE_PREFIX) + f"[0-9a-f]{{{CODE_HEX_DIGITS}}}(?![0-9a-f])")
+ACTIONS = ("signup", "visit")
+
+
+class WebAdapter(Adapter):
+    platform = "web"
+
+    def __init__(self) -> None:
+        self.data = load_platform_data("web")
+
+    # -- targets -----------------------------------------------------------
+    def parse_target(self, url: str) -> Target:
+        """The URL's form only; whether its site is declared needs the settings."""
+        parts = urlsplit(url.strip())
+        host = (parts.hostname or "").lower().rstrip(".")
+        if parts.scheme not in ("http", "https") or not host:
+            raise TargetError(f"{url!r} is not a web address (expected https://HOST/PATH)")
+        return Target("web", "site", host, url.strip())
+
+    def resolve_target(self, url: str, env: LiveEnv) -> Target:
+        target = self.parse_target(url)
+        try:
+            sites = sites_for(env.settings)
+        except SitesError:
+            return target  # the operator's file is broken: the checks say so, not the worker
+        if sites.get(target.key) is None:
+            raise TargetError(f"{target.key} is not a declared web target: the operator lists "
+                              "the sites whose tasks can be checked (VERIFIER_SITES)")
+        return target
+
+    def _site(self, target: Target, env: LiveEnv) -> tuple[Site | None, str]:
+        try:
+            sites: Sites = sites_for(env.settings)
+        except SitesError as exc:
+            return None, f"the operator's sites file cannot be read: {exc}"
+        site = sites.get(target.key)
+        if site is None:
+            return None, f"{target.key} is not a declared web target"
+        return site, ""
+
+    # -- completion code ---------------------------------------------------
+    def proof_checks(self, proof: Proof, target: Target, env: LiveEnv) -> list[Check]:
+        if proof.task.action not in ACTIONS:
+            return []
+        return [self.code_check(proof, target, env)]
+
+    def code_check(self, proof: Proof, target: Target, env: LiveEnv) -> Check:
+        name = "code.valid"
+        site, problem = self._site(target, env)
+        raw = (proof.evidence.code if proof.evidence else None) or ""
+        if not raw.strip():
+            if proof.task.action == "signup" and site is not None and site.member_url:
+                return Check(name=name, outcome="skipped",
+                             detail="the proof gives no completion code; the member page "
+                                    "decides")
+            return Check(name=name, outcome="fail",
+                         detail=f"the proof gives no completion code, and a {proof.task.action} "
+                                f"on {target.key} leaves no other trace to check")
+        found = CODE_RE.search(raw.strip().lower())
+        if found is None:
+            return Check(name=name, outcome="fail",
+                         detail=f"the code is malformed: {raw.strip()[:40]!r} is not "
+                                f"{CODE_PREFIX} followed by {CODE_HEX_DIGITS} hex digits")
+        if site is None:
+            return self.unknown(name, problem)
+        if site.code_secret is None:
+            return self.unknown(name, f"no code secret is configured for {site.host}, so its "
+                                      "completion codes cannot be recomputed")
+        if not proof.campaign:
+            return self.unknown(name, "the proof names no campaign, and a completion code is "
+                                      "made from the campaign and the worker id")
+        expected = completion_code(site.code_secret, proof.campaign, proof.worker.id)
+        if hmac.compare_digest(found.group(0), expected):
+            return Check(name=name, outcome="pass",
+                         detail=f"the completion code matches {site.host}'s code for worker "
+                                f"{proof.worker.id} in campaign {proof.campaign}")
+        return Check(name=name, outcome="fail",
+                     detail=f"the code belongs to another worker or campaign: {site.host} "
+                            f"gives worker {proof.worker.id} in campaign {proof.campaign} a "
+                            "different code")
+
+    # -- live checks -----------------------------------------------------------
+    def live_check(self, proof: Proof, target: Target, env: LiveEnv) -> Check:
+        action = proof.task.action
+        name = f"live.{action}"
+        if action == "visit":
+            return Check(name=name, outcome="skipped",
+                         detail="a visit leaves no public trace; the completion code decides")
+        if action != "signup":
+            return self.unknown(name, f"web tasks are signups and visits; {action} is not an "
+                                      "action on a web site")
+        site, problem = self._site(target, env)
+        if site is None:
+            return self.unknown(name, problem)
+        handle = (proof.worker.handle or "").strip()
+        url = site.member_page(handle) if handle else None
+        if site.member_url is None:
+            return Check(name=name, outcome="skipped",
+                         detail=f"{site.host} has no member pages the operator declared; the "
+                                "completion code decides")
+        if url is None:
+            return self.unknown(name, f"the proof names no account (e-mail or username) to look "
+                                      f"up on {site.host}")
+        if site.members_need_login and env.pool.session_file("web") is None:
+            return self.unknown(name, f"{site.host} shows member pages only to a logged-in "
+                                      "account and no checker session for web is configured")
+        return self._member_page(name, site, handle, url, env)
+
+    def _member_page(self, name: str, site: Site, handle: str, url: str,
+                     env: LiveEnv) -> Check:
+        spec: dict[str, Any] = self.data["member_page"]
+        evidence: list[str] = []
+        with env.pool.context("web") as (ctx, info):
+            page = ctx.new_page()
+            try:
+                response = page.goto(url, wait_until="domcontentloaded")
+            except PlaywrightTimeout:
+                return self.unknown(name, f"{site.host} did not answer {url} in time")
+            except Exception as exc:
+                blocked = "; ".join(info.blocked)
+                return self.unknown(name, f"{url} could not be opened: {blocked or exc}")
+            status = response.status if response is not None else 0
+            evidence.append(env.evidence.put(page.screenshot(type="png"), "png"))
+            evidence.append(env.evidence.put_json({"url": url, "status": status,
+                                                   "session": info.session_used}))
+            wall = self._wall(page, status)
+        if wall:
+            return self.unknown(name, f"{wall}; the signup could not be checked", evidence)
+        if status in spec["member_statuses"]:
+            return Check(name=name, outcome="pass", evidence=evidence,
+                         detail=f"{handle} is a member of {site.host}: the member page {url} "
+                                f"exists ({status})")
+        if status in spec["not_member_statuses"]:
+            return Check(name=name, outcome="fail", evidence=evidence,
+                         detail=f"{site.host} has no member {handle}: the member page {url} "
+                                f"answered {status}")
+        return self.unknown(name, f"{site.host} answered {status} for the member page {url}",
+                            evidence)
+
+    def _wall(self, page: Page, status: int) -> str | None:
+        walls: dict[str, dict[str, Any]] = self.data["walls"]
+        for spec in walls.values():
+            hit = status in spec.get("statuses", [])
+            if not hit and spec.get("selector"):
+                try:
+                    hit = page.locator(spec["selector"]).count() > 0
+                except Exception:
+                    hit = False
+            if hit:
+                return str(spec["reason"])
+        return None
