@@ -8,6 +8,7 @@ from verifier.platforms.base import Adapter, LiveEnv, Target, TargetError
 from verifier.platforms.facebook import FacebookAdapter
 from verifier.platforms.web import WebAdapter
 from verifier.platforms.x import XAdapter
+from verifier.platforms.youtube import YouTubeAdapter
 
 __all__ = ["Adapter", "LiveEnv", "Target", "TargetError", "get_adapter"]
 
@@ -15,6 +16,7 @@ _ADAPTERS: dict[str, type[Adapter]] = {
     "facebook": FacebookAdapter,
     "web": WebAdapter,
     "x": XAdapter,
+    "youtube": YouTubeAdapter,
 }
 
 

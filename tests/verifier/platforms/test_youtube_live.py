@@ -1,0 +1,278 @@
+"""YouTube end to end: the sandbox over HTTP, a real Chromium, every action.
+
+One sandbox serves the whole module (its world changes through the admin
+endpoint, and is reset after each test); each test builds a ``Verifier`` on
+the shared warm browser, as a worker would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import SandboxWorld
+from verifier.models import Check, Verdict, parse_proof
+
+pytestmark = pytest.mark.integration
+
+VIDEO = "dQw4w9WgXcQ"
+BUSY_VIDEO = "busyVideo01"
+FILLERS = [f"filler{i:03d}" for i in range(40)]
+
+
+def world_yaml() -> str:
+    subs = ", ".join([*FILLERS, "AcmeBD"])
+    many = "\n".join(f"          - {{author: {f}, text: 'nice video {i}'}}"
+                     for i, f in enumerate(FILLERS[:25]))
+    return f"""
+platforms:
+  youtube:
+    locale: en
+    accounts:
+      - {{handle: AcmeBD, name: Acme Bangladesh}}
+      - {{handle: OtherChan, name: Other Channel}}
+      - {{handle: rafi_bd, name: Rafi, follows: [OtherChan, AcmeBD]}}
+      - {{handle: karim_bd, name: Karim, follows: [OtherChan]}}
+      - {{handle: hidden_bd, name: Hidden, follows: [AcmeBD], protected: true}}
+      - {{handle: busy_bd, name: Busy, follows: [{subs}]}}
+    posts:
+      - id: {VIDEO}
+        author: AcmeBD
+        text: Eid sale 2024
+        liked_by: [rafi_bd]
+        comments:
+          - {{author: rafi_bd, text: "Great offer, ordered two!"}}
+          - {{author: karim_bd, text: "ok"}}
+          - {{author: sumi_bd, text: "দারুণ অফার, আমি দুটো কিনেছি"}}
+      - id: {BUSY_VIDEO}
+        author: AcmeBD
+        text: Busy video
+        comments:
+{many}
+          - {{author: busy_bd, text: "Found me on the second page"}}
+"""
+
+
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxWorld]:
+    root: Path = tmp_path_factory.mktemp("youtube")
+    path = root / "world.yaml"
+    path.write_text(world_yaml(), encoding="utf-8")
+    with SandboxWorld(path, root / "sessions") as running:
+        yield running
+
+
+def admin(sandbox: SandboxWorld, **op: Any) -> None:
+    httpx.post(f"{sandbox.url}/__admin/world", json=op, timeout=10).raise_for_status()
+
+
+@pytest.fixture
+def yt(sandbox: SandboxWorld, make_verifier: Any) -> Iterator[Any]:
+    """A verifier on the module's sandbox; the world is reset afterwards."""
+    yield make_verifier(sandbox)
+    admin(sandbox, op="reset")
+
+
+def proof(action: str, target: str, worker: str | None, pid: str = "p1",
+          **task: Any) -> Any:
+    return parse_proof({"id": pid, "task": {"action": action, "platform": "youtube",
+                                            "target": target, **task},
+                        "worker": {"id": f"w-{worker}", "handle": worker}})
+
+
+def live(verdict: Verdict, action: str) -> Check:
+    return next(c for c in verdict.checks if c.name == f"live.{action}")
+
+
+WATCH = f"https://www.youtube.com/watch?v={VIDEO}"
+
+
+# -- comment (L) -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("locale", ["en", "bn", "hi"])
+def test_comment_found_passes_and_approves(sandbox, yt, locale):
+    admin(sandbox, op="set_locale", platform="youtube", locale=locale)
+    verdict = yt.verify(proof("comment", WATCH, "rafi_bd", comment_text="great offer",
+                              min_comment_words=3))
+    check = live(verdict, "comment")
+    assert check.outcome == "pass", check.detail
+    assert "@rafi_bd commented on \u201cEid sale 2024\u201d" in check.detail
+    assert verdict.status == "approved", verdict.reasons
+    assert yt.evidence.read(check.evidence[-1]).startswith(b"\x89PNG")
+
+
+def test_bengali_comment_words_match(yt):
+    check = live(yt.verify(proof("comment", f"https://youtu.be/{VIDEO}", "@sumi_bd",
+                                 comment_text="দারুণ অফার")), "comment")
+    assert check.outcome == "pass", check.detail
+
+
+def test_comment_too_short_fails(yt):
+    check = live(yt.verify(proof("comment", WATCH, "karim_bd", min_comment_words=3)), "comment")
+    assert check.outcome == "fail", check.detail
+    assert "fewer than the 3" in check.detail
+
+
+def test_comment_without_required_words_fails(yt):
+    check = live(yt.verify(proof("comment", WATCH, "rafi_bd", comment_text="best channel")),
+                 "comment")
+    assert check.outcome == "fail"
+    assert "'best'" in check.detail
+
+
+def test_no_comment_fails(yt):
+    verdict = yt.verify(proof("comment", WATCH, "hidden_bd"))
+    check = live(verdict, "comment")
+    assert check.outcome == "fail", check.detail
+    assert "no comment by @hidden_bd" in check.detail
+    assert verdict.status == "flagged"
+
+
+def test_comment_on_second_page_is_found_by_scrolling(yt):
+    check = live(yt.verify(proof("comment", f"https://m.youtube.com/watch?v={BUSY_VIDEO}",
+                                 "busy_bd")), "comment")
+    assert check.outcome == "pass", check.detail
+    assert "26 comment(s) read" in check.detail
+
+
+def test_deleted_comment_is_seen_on_reverification(sandbox, yt):
+    p = proof("comment", WATCH, "rafi_bd")
+    assert yt.verify(p).status == "approved"
+    admin(sandbox, op="delete_comment", platform="youtube", post=VIDEO, author="rafi_bd")
+    assert live(yt.verify(p, kind="reverify"), "comment").outcome == "fail"
+
+
+def test_comment_on_missing_video_fails(yt):
+    check = live(yt.verify(proof("comment", "https://www.youtube.com/shorts/xxxxxxxxxxx",
+                                 "rafi_bd")), "comment")
+    assert check.outcome == "fail", check.detail
+    assert "does not exist" in check.detail and "Video unavailable" in check.detail
+
+
+@pytest.mark.parametrize("wall", ["login", "captcha", "rate_limit"])
+def test_comment_behind_a_wall_is_unknown(sandbox, yt, wall):
+    admin(sandbox, op="set_wall", platform="youtube", wall=wall)
+    verdict = yt.verify(proof("comment", WATCH, "rafi_bd"))
+    check = live(verdict, "comment")
+    assert check.outcome == "unknown", check.detail
+    assert verdict.status == "flagged"
+
+
+# -- subscribe (L when public, else P) ---------------------------------------------------
+
+
+@pytest.mark.parametrize("target", [
+    "https://www.youtube.com/@AcmeBD",
+    "https://www.youtube.com/c/AcmeBD",
+    "https://www.youtube.com/user/AcmeBD/videos",
+    f"https://www.youtube.com/watch?v={VIDEO}",  # the video's channel
+])
+def test_public_subscription_passes(yt, target):
+    verdict = yt.verify(proof("subscribe", target, "rafi_bd"))
+    check = live(verdict, "subscribe")
+    assert check.outcome == "pass", check.detail
+    assert "@rafi_bd subscribes to \u201cAcme Bangladesh\u201d" in check.detail
+    assert verdict.status == "approved", verdict.reasons
+
+
+def test_subscription_by_channel_id_and_worker_url(yt):
+    from fixtures.sandbox.youtube_json import channel_id
+
+    target = f"https://www.youtube.com/channel/{channel_id('AcmeBD')}"
+    check = live(yt.verify(proof("subscribe", target, "https://www.youtube.com/@rafi_bd")),
+                 "subscribe")
+    assert check.outcome == "pass", check.detail
+
+
+@pytest.mark.parametrize("locale", ["bn", "hi"])
+def test_subscription_in_other_locales(sandbox, yt, locale):
+    admin(sandbox, op="set_locale", platform="youtube", locale=locale)
+    check = live(yt.verify(proof("subscribe", "https://www.youtube.com/@AcmeBD", "rafi_bd")),
+                 "subscribe")
+    assert check.outcome == "pass", check.detail
+
+
+def test_subscription_on_second_page_is_found(yt):
+    check = live(yt.verify(proof("subscribe", "https://www.youtube.com/@AcmeBD", "busy_bd")),
+                 "subscribe")
+    assert check.outcome == "pass", check.detail
+    assert "41 channel(s) read" in check.detail
+
+
+def test_not_subscribed_fails(yt):
+    verdict = yt.verify(proof("subscribe", "https://www.youtube.com/@AcmeBD", "karim_bd"))
+    check = live(verdict, "subscribe")
+    assert check.outcome == "fail", check.detail
+    assert "does not subscribe" in check.detail
+    assert verdict.status == "flagged"
+
+
+def test_private_subscriptions_are_skipped(yt):
+    verdict = yt.verify(proof("subscribe", "https://www.youtube.com/@AcmeBD", "hidden_bd"))
+    check = live(verdict, "subscribe")
+    assert check.outcome == "skipped", check.detail
+    assert "private" in check.detail
+    assert verdict.status == "flagged"
+
+
+def test_unsubscribe_is_seen_on_reverification(sandbox, yt):
+    p = proof("subscribe", "https://www.youtube.com/@AcmeBD", "rafi_bd")
+    assert yt.verify(p).status == "approved"
+    admin(sandbox, op="unfollow", platform="youtube", handle="rafi_bd", target="AcmeBD")
+    assert live(yt.verify(p, kind="reverify"), "subscribe").outcome == "fail"
+
+
+def test_missing_target_channel_fails(yt):
+    check = live(yt.verify(proof("subscribe", "https://www.youtube.com/@NoSuchChan", "rafi_bd")),
+                 "subscribe")
+    assert check.outcome == "fail", check.detail
+    assert "does not exist" in check.detail
+
+
+def test_missing_worker_channel_fails(yt):
+    check = live(yt.verify(proof("subscribe", "https://www.youtube.com/@AcmeBD", "ghost_bd")),
+                 "subscribe")
+    assert check.outcome == "fail", check.detail
+    assert "@ghost_bd does not exist" in check.detail
+
+
+@pytest.mark.parametrize("wall", ["login", "captcha", "rate_limit"])
+def test_subscribe_behind_a_wall_is_unknown(sandbox, yt, wall):
+    admin(sandbox, op="set_wall", platform="youtube", wall=wall)
+    check = live(yt.verify(proof("subscribe", "https://www.youtube.com/@AcmeBD", "rafi_bd")),
+                 "subscribe")
+    assert check.outcome == "unknown", check.detail
+
+
+def test_subscribe_without_worker_handle_is_unknown(yt):
+    check = live(yt.verify(proof("subscribe", "https://www.youtube.com/@AcmeBD", None)),
+                 "subscribe")
+    assert check.outcome == "unknown"
+
+
+# -- like (P) ----------------------------------------------------------------------------
+
+
+def test_like_is_skipped_but_the_video_is_confirmed(yt):
+    verdict = yt.verify(proof("like", WATCH, "rafi_bd"))
+    check = live(verdict, "like")
+    assert check.outcome == "skipped", check.detail
+    assert "YouTube likes are private" in check.detail and "Eid sale 2024" in check.detail
+    assert verdict.status == "flagged"
+
+
+def test_like_on_missing_video_fails(yt):
+    check = live(yt.verify(proof("like", "https://youtu.be/zzzzzzzzzzz", "rafi_bd")), "like")
+    assert check.outcome == "fail", check.detail
+
+
+@pytest.mark.parametrize("wall", ["login", "captcha"])
+def test_like_behind_a_wall_is_unknown(sandbox, yt, wall):
+    admin(sandbox, op="set_wall", platform="youtube", wall=wall)
+    check = live(yt.verify(proof("like", WATCH, "rafi_bd")), "like")
+    assert check.outcome == "unknown", check.detail
