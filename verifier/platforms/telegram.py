@@ -1,0 +1,236 @@
+"""Telegram: comments under public channel posts; joins are invisible.
+
+What a third party can see on Telegram (DESIGN table): a public channel's
+web preview and, under each post, the comments of the channel's discussion
+group (L); who joined a channel or group only its admins see (P, or a bot
+API check when an employer adds the verifier's bot: not in this version).
+
+- ``comment``: open the post's discussion widget
+  (``t.me/CHANNEL/POST?embed=1&discussion=1``), parse the HTML document the
+  page fetched (there is no JSON behind it), follow the "older comments" link
+  until the worker's comment is found or the comments end, and check the
+  task's ``comment_text`` words and ``min_comment_words`` on it.
+- ``join``: confirm the public channel exists through its preview
+  (``t.me/s/CHANNEL``) and return ``skipped``; private invite links
+  (``t.me/+HASH``, ``joinchat/``) are skipped without a visit.
+
+No login exists on t.me previews, so no checker session is needed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
+
+from playwright.sync_api import Page
+
+from verifier.browser.pool import ContextInfo
+from verifier.models import Check, Outcome, Proof
+from verifier.platforms.base import Adapter, LiveEnv, Target, TargetError, load_platform_data
+from verifier.platforms.telegram_preview import Message, Preview, parse_preview
+from verifier.platforms.youtube_data import comment_text_problem
+
+JOIN_HIDDEN = "Telegram shows a channel's members only to its admins"
+
+
+@dataclass
+class Opened:
+    status: int = 0
+    html: str = ""
+    url: str = ""
+    blocked: str | None = None  # a wall's reason or an error sentence
+
+
+class TelegramAdapter(Adapter):
+    platform = "telegram"
+
+    def __init__(self) -> None:
+        self.data = load_platform_data("telegram")
+        self.hosts = {h.lower() for h in self.data["hosts"]}
+        self.username_re = re.compile(self.data["username_pattern"])
+        self.reserved = {p.lower() for p in self.data["reserved_paths"]}
+        self.classes: dict[str, str] = dict(self.data["classes"])
+
+    # -- targets -----------------------------------------------------------------------
+    def parse_target(self, url: str) -> Target:
+        parts = urlsplit(url.strip())
+        host = (parts.hostname or "").lower()
+        if parts.scheme not in ("http", "https") or host not in self.hosts:
+            raise TargetError(f"{url!r} is not a Telegram URL (expected https://t.me/CHANNEL "
+                              "or https://t.me/CHANNEL/POST)")
+        base = self.data["base_url"]
+        segments = [s for s in parts.path.split("/") if s]
+        if segments and segments[0].startswith(self.data["invite_prefix"]) and len(segments[0]) > 1:
+            return Target("telegram", "group", segments[0], f"{base}/{segments[0]}")
+        if segments[:1] == [self.data["invite_path"]] and len(segments) >= 2:
+            key = self.data["invite_prefix"] + segments[1]
+            path = f"{self.data['invite_path']}/{segments[1]}"
+            return Target("telegram", "group", key, f"{base}/{path}")
+        if (segments[:1] == [self.data["private_post_path"]] and len(segments) >= 3
+                and segments[1].isdigit() and segments[2].isdigit()):
+            key = f"c/{segments[1]}/{segments[2]}"
+            return Target("telegram", "post", key, f"{base}/{key}")
+        if segments[:1] == ["s"]:
+            segments = segments[1:]
+        if not segments or segments[0].lower() in self.reserved:
+            raise TargetError(f"{url!r} does not name a Telegram channel or post")
+        channel = segments[0]
+        if not self.username_re.match(channel):
+            raise TargetError(f"{channel!r} in {url!r} is not a valid Telegram username")
+        if len(segments) >= 2 and segments[1].isdigit():
+            key = f"{channel}/{segments[1]}"
+            return Target("telegram", "post", key, f"{base}/{key}", owner=channel)
+        return Target("telegram", "group", channel, f"{base}/{channel}")
+
+    # -- live checks -------------------------------------------------------------------
+    def live_check(self, proof: Proof, target: Target, env: LiveEnv) -> Check:
+        action = proof.task.action
+        name = f"live.{action}"
+        private = target.key.startswith((self.data["invite_prefix"], "c/"))
+        if action == "join":
+            if private:
+                return Check(name=name, outcome="skipped",
+                             detail=f"{JOIN_HIDDEN}, and this is a private group or channel "
+                                    "(invite link): nobody outside can see it; the proof "
+                                    "screenshot decides")
+            return self._join(name, target, env)
+        if action == "comment":
+            if target.kind != "post":
+                return self.unknown(name, "a comment task needs a post URL "
+                                          "(https://t.me/CHANNEL/POST), got a channel")
+            if private:
+                return Check(name=name, outcome="skipped",
+                             detail="the post is in a private channel: only its members see "
+                                    "the comments; the proof screenshot decides")
+            handle = (proof.worker.handle or "").strip()
+            if not handle:
+                return self.unknown(name, "the proof gives no Telegram username or name for the "
+                                          "worker, so their comment cannot be looked up")
+            return self._comment(name, proof, handle, target, env)
+        return Check(name=name, outcome="skipped",
+                     detail=f"Telegram has no {action} action a third party can see; the proof "
+                            "screenshot decides")
+
+    # -- pages -------------------------------------------------------------------------
+    def _open(self, page: Page, url: str, info: ContextInfo) -> Opened:
+        opened = Opened(url=url)
+        try:
+            response = page.goto(url, wait_until="domcontentloaded")
+        except Exception as exc:
+            opened.blocked = f"Telegram could not be opened at {url}: {exc}"
+            return opened
+        if response is None:
+            opened.blocked = f"Telegram sent nothing for {url}"
+            return opened
+        opened.status, opened.url = response.status, page.url
+        try:
+            opened.html = response.text()
+        except Exception:
+            opened.html = page.content()
+        for spec in self.data["walls"].values():
+            if opened.status in spec.get("status", []) or any(
+                    t in opened.html for t in spec.get("text", [])):
+                opened.blocked = str(spec["reason"])
+        if opened.blocked is None and opened.status >= 500:
+            opened.blocked = f"Telegram answered {opened.status} for {url}"
+        return opened
+
+    def _shot(self, page: Page, env: LiveEnv, evidence: list[str]) -> None:
+        try:
+            evidence.append(env.evidence.put(page.screenshot(type="png"), "png"))
+        except Exception:
+            return
+
+    # -- join: only that the channel exists ------------------------------------------------
+    def _join(self, name: str, target: Target, env: LiveEnv) -> Check:
+        channel = target.owner or target.key
+        url = self.data["base_url"] + self.data["preview_path"].format(channel=channel)
+        evidence: list[str] = []
+        with env.pool.context("telegram") as (ctx, info):
+            page = ctx.new_page()
+            opened = self._open(page, url, info)
+            self._shot(page, env, evidence)
+        if opened.blocked:
+            return self.unknown(name, f"{opened.blocked}; the channel could not be checked",
+                                evidence)
+        preview = parse_preview(opened.html, self.classes)
+        if not preview.is_channel:
+            return Check(name=name, outcome="fail", evidence=evidence,
+                         detail=f"there is no public Telegram channel @{channel} "
+                                "(its preview page does not exist)")
+        size = f", {preview.header_counter}" if preview.header_counter else ""
+        return Check(name=name, outcome="skipped", evidence=evidence,
+                     detail=f"{JOIN_HIDDEN}; the channel exists: \u201c{preview.title}\u201d "
+                            f"(@{preview.username or channel}{size}); the proof screenshot decides")
+
+    # -- comment -----------------------------------------------------------------------
+    def _comment(self, name: str, proof: Proof, handle: str, target: Target,
+                 env: LiveEnv) -> Check:
+        channel, post = target.key.split("/", 1)
+        url = self.data["discussion_url"].format(base=self.data["base_url"], channel=channel,
+                                                 post=post)
+        evidence: list[str] = []
+        with env.pool.context("telegram") as (ctx, info):
+            page = ctx.new_page()
+            outcome, detail, found = self._scan(page, url, handle, target, proof, env, info)
+            if found is not None:
+                evidence.append(env.evidence.put_json({
+                    "post": target.key, "comment_id": found.comment_id,
+                    "author": found.author_name, "author_url": found.author_url,
+                    "text": found.text}))
+                item = page.locator(self.data["selectors"]["comment"]).filter(
+                    has_text=found.text[:60])
+                try:
+                    if item.count():
+                        item.first.scroll_into_view_if_needed(timeout=2000)
+                except Exception:
+                    pass
+            self._shot(page, env, evidence)
+        return Check(name=name, outcome=outcome, detail=detail, evidence=evidence)
+
+    def _scan(self, page: Page, url: str, handle: str, target: Target, proof: Proof,
+              env: LiveEnv, info: ContextInfo) -> tuple[Outcome, str, Message | None]:
+        """Read the discussion pages, newest first: (outcome, detail, the worker's comment)."""
+        who = f"@{handle.lstrip('@')}" if self.username_re.match(handle.lstrip("@")) else handle
+        task = proof.task
+        seen, pages = 0, 0
+        mismatch: tuple[Message, str] | None = None
+        while True:
+            opened = self._open(page, url, info)
+            pages += 1
+            if opened.blocked:
+                return "unknown", f"{opened.blocked}; the comments could not be checked", None
+            preview = parse_preview(opened.html, self.classes)
+            if preview.error:
+                return "fail", (f"the Telegram post {target.key} does not exist (Telegram says: "
+                                f"{preview.error})"), None
+            if pages == 1 and preview.post(target.key) is None:
+                return "unknown", (f"layout changed: the discussion page of {target.key} shows "
+                                   "no post"), None
+            seen += len(preview.comments)
+            for comment in reversed(preview.comments):
+                if not comment.by(handle):
+                    continue
+                problem = comment_text_problem(comment.text, task.comment_text,
+                                               task.min_comment_words)
+                if problem is None:
+                    return "pass", (f"{who} commented on {target.key} ({seen} comment(s) read): "
+                                    f"\u201c{comment.text}\u201d"), comment
+                mismatch = mismatch or (comment, problem)
+            if not preview.more_href:
+                break
+            if pages >= env.settings.max_list_pages:
+                if mismatch is None:
+                    return "unknown", (f"no comment by {who} among the latest {seen} and the "
+                                       "comments go on past the page limit"), None
+                break
+            url = urljoin(opened.url, preview.more_href)
+        if mismatch is not None:
+            comment, problem = mismatch
+            return "fail", (f"{who}'s comment on {target.key} {problem}: "
+                            f"\u201c{comment.text}\u201d"), comment
+        return "fail", f"no comment by {who} on {target.key} ({seen} comment(s) read)", None
+
+
+__all__ = ["Preview", "TelegramAdapter"]
