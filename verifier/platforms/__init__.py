@@ -7,6 +7,7 @@ from functools import cache
 from verifier.platforms.base import Adapter, LiveEnv, Target, TargetError
 from verifier.platforms.facebook import FacebookAdapter
 from verifier.platforms.github import GitHubAdapter
+from verifier.platforms.playstore import PlayStoreAdapter
 from verifier.platforms.telegram import TelegramAdapter
 from verifier.platforms.web import WebAdapter
 from verifier.platforms.x import XAdapter
@@ -17,6 +18,7 @@ __all__ = ["Adapter", "LiveEnv", "Target", "TargetError", "get_adapter"]
 _ADAPTERS: dict[str, type[Adapter]] = {
     "facebook": FacebookAdapter,
     "github": GitHubAdapter,
+    "playstore": PlayStoreAdapter,
     "telegram": TelegramAdapter,
     "web": WebAdapter,
     "x": XAdapter,
