@@ -7,6 +7,7 @@ from functools import cache
 from verifier.platforms.base import Adapter, LiveEnv, Target, TargetError
 from verifier.platforms.facebook import FacebookAdapter
 from verifier.platforms.github import GitHubAdapter
+from verifier.platforms.instagram import InstagramAdapter
 from verifier.platforms.playstore import PlayStoreAdapter
 from verifier.platforms.telegram import TelegramAdapter
 from verifier.platforms.web import WebAdapter
@@ -18,6 +19,7 @@ __all__ = ["Adapter", "LiveEnv", "Target", "TargetError", "get_adapter"]
 _ADAPTERS: dict[str, type[Adapter]] = {
     "facebook": FacebookAdapter,
     "github": GitHubAdapter,
+    "instagram": InstagramAdapter,
     "playstore": PlayStoreAdapter,
     "telegram": TelegramAdapter,
     "web": WebAdapter,
