@@ -9,6 +9,7 @@ from verifier.platforms.facebook import FacebookAdapter
 from verifier.platforms.github import GitHubAdapter
 from verifier.platforms.instagram import InstagramAdapter
 from verifier.platforms.playstore import PlayStoreAdapter
+from verifier.platforms.reddit import RedditAdapter
 from verifier.platforms.telegram import TelegramAdapter
 from verifier.platforms.web import WebAdapter
 from verifier.platforms.x import XAdapter
@@ -19,6 +20,7 @@ __all__ = ["Adapter", "LiveEnv", "Target", "TargetError", "get_adapter"]
 _ADAPTERS: dict[str, type[Adapter]] = {
     "facebook": FacebookAdapter,
     "github": GitHubAdapter,
+    "reddit": RedditAdapter,
     "instagram": InstagramAdapter,
     "playstore": PlayStoreAdapter,
     "telegram": TelegramAdapter,

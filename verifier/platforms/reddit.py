@@ -1,0 +1,273 @@
+"""Reddit: comments and accounts live; follows, votes and joins are proof-only.
+
+Reddit shows anyone a post's comments and whether an account exists, so those
+are live checks (DESIGN table: comment L, signup L). It does not show who
+upvoted a post, who follows a user or who joined a subreddit, so those cells
+are ``skipped`` with the reason and the screenshot and policy decide (P).
+
+A check opens the page a human would look at on www.reddit.com (the capture
+a moderator sees), then reads Reddit's own ``.json`` view of the same thing
+from that page with ``fetch``, so every request goes through the browser's
+routing and URL guard. old.reddit.com, redd.it and the other hosts are
+normalised to www.reddit.com first.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from contextlib import suppress
+from typing import Any
+from urllib.parse import urlsplit
+
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Page
+
+from verifier.comments import Comment, judge_comment
+from verifier.models import Check, Proof
+from verifier.models import Outcome as CheckOutcome
+from verifier.platforms.base import (
+    Adapter,
+    LiveEnv,
+    Target,
+    TargetError,
+    load_platform_data,
+    normalize_handle,
+)
+from verifier.platforms.reddit_api import (
+    HttpReply,
+    LayoutChanged,
+    RedditComment,
+    account_missing,
+    in_time_order,
+    parse_about,
+    parse_thread,
+    parse_username_available,
+    wall_of,
+)
+
+USER_RE = re.compile(r"^[A-Za-z0-9_-]{3,20}$")
+SUB_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_]{1,20}$")
+POST_RE = re.compile(r"^[a-z0-9]{1,12}$")
+Result = tuple[CheckOutcome, str]
+
+FETCH_JS = """async ([url, timeout]) => {
+  const ctl = new AbortController();
+  const timer = setTimeout(() => ctl.abort(), timeout);
+  try {
+    const r = await fetch(url, {credentials: "same-origin", signal: ctl.signal});
+    const headers = {};
+    r.headers.forEach((v, k) => { headers[k.toLowerCase()] = v; });
+    return {status: r.status, headers, text: await r.text(), url: r.url};
+  } catch (e) {
+    return {status: 0, headers: {}, text: String(e), url};
+  } finally { clearTimeout(timer); }
+}"""
+
+
+class _Stop(Exception):
+    """Ends a check early with an outcome (a wall, a page that cannot be read)."""
+
+    def __init__(self, outcome: CheckOutcome, detail: str) -> None:
+        super().__init__(detail)
+        self.outcome, self.detail = outcome, detail
+
+
+def reddit_user(handle: str | None) -> str | None:
+    """A worker's Reddit username: ``u/name``, ``/u/name`` and ``@name`` all mean ``name``."""
+    name = normalize_handle(handle)
+    if name is None:
+        return None
+    for prefix in ("/u/", "u/", "/user/", "user/"):
+        if name.lower().startswith(prefix):
+            name = name[len(prefix):]
+    return name.strip("/") or None
+
+
+def earlier_only(comments: list[RedditComment], worker: str) -> list[RedditComment]:
+    """The worker's comments and those before the first of them (a copy copies an
+    earlier text: whoever wrote it first is not the copier)."""
+    low = worker.lower()
+    first = next((i for i, c in enumerate(comments) if c.author.lower() == low), None)
+    if first is None:
+        return comments
+    return [c for i, c in enumerate(comments) if i < first or c.author.lower() == low]
+
+
+class RedditAdapter(Adapter):
+    platform = "reddit"
+
+    def __init__(self) -> None:
+        self.data = load_platform_data("reddit")
+        self.hosts = {h.lower() for h in self.data["hosts"]}
+        self.short_hosts = {h.lower() for h in self.data["short_hosts"]}
+        self.reserved = {p.lower() for p in self.data["reserved_paths"]}
+        self.base = str(self.data["base_url"])
+        self.walls: dict[str, dict[str, Any]] = self.data["walls"]
+
+    # -- targets -------------------------------------------------------------------------
+    def parse_target(self, url: str) -> Target:
+        parts = urlsplit(url.strip())
+        host = (parts.hostname or "").lower()
+        seg = [s for s in parts.path.split("/") if s]
+        if parts.scheme not in ("http", "https") or host not in self.hosts | self.short_hosts:
+            raise TargetError(f"{url!r} is not a Reddit URL (expected https://www.reddit.com/"
+                              "r/SUB/comments/ID/..., https://redd.it/ID, /r/SUB or /user/NAME)")
+        if host in self.short_hosts:
+            if len(seg) != 1:
+                raise TargetError(f"{url!r} is not a redd.it post link (https://redd.it/ID)")
+            return self._post(seg[0], url)
+        if not seg or seg[0].lower() in self.data["signup_paths"]:
+            return Target("reddit", "site", "reddit.com", f"{self.base}/")
+        first = seg[0].lower()
+        if first == "comments" and len(seg) >= 2:
+            return self._post(seg[1], url)
+        if first == "r" and len(seg) >= 2:
+            if len(seg) >= 3 and seg[2] == "s":
+                raise TargetError(f"{url!r} is a Reddit share link: open it and use the post's "
+                                  "own URL (https://www.reddit.com/r/SUB/comments/ID/...)")
+            if len(seg) >= 4 and seg[2] == "comments":
+                return self._post(seg[3], url)
+            if not SUB_RE.match(seg[1]):
+                raise TargetError(f"{seg[1]!r} in {url!r} is not a valid subreddit name")
+            return Target("reddit", "group", seg[1], f"{self.base}/r/{seg[1]}/")
+        if first in ("user", "u") and len(seg) >= 2:
+            if len(seg) >= 4 and seg[2] == "comments":
+                return self._post(seg[3], url)
+            if not USER_RE.match(seg[1]):
+                raise TargetError(f"{seg[1]!r} in {url!r} is not a valid Reddit username")
+            return Target("reddit", "account", seg[1], f"{self.base}/user/{seg[1]}/")
+        if first in self.reserved:
+            raise TargetError(f"{url!r} is a Reddit page, not a post, subreddit or user")
+        raise TargetError(f"{url!r} does not name a Reddit post, subreddit or user")
+
+    def _post(self, post_id: str, url: str) -> Target:
+        post_id = post_id.lower()
+        if not POST_RE.match(post_id):
+            raise TargetError(f"{post_id!r} in {url!r} is not a Reddit post id")
+        return Target("reddit", "post", post_id, f"{self.base}/comments/{post_id}/")
+
+    # -- live checks ---------------------------------------------------------------------
+    def live_check(self, proof: Proof, target: Target, env: LiveEnv) -> Check:
+        action = proof.task.action
+        name = f"live.{action}"
+        private = {"follow": "follow", "subscribe": "join", "like": "like", "join": "join"}
+        if action in private:
+            return Check(name=name, outcome="skipped",
+                         detail=str(self.data["skipped"][private[action]]))
+        if action not in ("comment", "signup"):
+            return self.unknown(name, f"'{action}' is not something Reddit shows; the task "
+                                      "cannot be checked live")
+        worker = reddit_user(proof.worker.handle)
+        if not worker or not USER_RE.match(worker):
+            return self.unknown(name, "the proof gives no valid Reddit username for the worker, "
+                                      "so the action cannot be looked up")
+        if action == "comment":
+            if target.kind != "post":
+                return self.unknown(name, f"a Reddit comment task needs a post URL, not a "
+                                          f"{target.kind} URL")
+            page_url = str(self.data["pages"]["comment"]).format(base=self.base, id=target.key)
+            return self._run(name, env, page_url, worker,
+                             lambda page, calls: self._comment(page, calls, worker, target, proof))
+        page_url = str(self.data["pages"]["signup"]).format(base=self.base, user=worker)
+        return self._run(name, env, page_url, worker,
+                         lambda page, calls: self._signup(page, calls, worker))
+
+    def _run(self, name: str, env: LiveEnv, page_url: str, worker: str,
+             body: Callable[[Page, list[dict[str, Any]]], Result]) -> Check:
+        evidence: list[str] = []
+        calls: list[dict[str, Any]] = []
+        with env.pool.context("reddit") as (ctx, info):
+            page = ctx.new_page()
+            try:
+                self._open(page, page_url)
+                outcome, detail = body(page, calls)
+            except _Stop as stop:
+                outcome, detail = stop.outcome, stop.detail
+            except LayoutChanged as exc:
+                outcome, detail = "unknown", f"layout changed: {exc}"
+            except PlaywrightError as exc:
+                outcome, detail = "unknown", f"Reddit could not be read: {exc}".split("\n")[0]
+            self._reveal(page, worker)
+            with suppress(PlaywrightError):
+                evidence.append(env.evidence.put(page.screenshot(type="png"), "png"))
+            if calls:
+                evidence.append(env.evidence.put_json({"page": page_url, "json": calls}))
+            if info.blocked:
+                evidence.append(env.evidence.put_text("\n".join(info.blocked)))
+        return Check(name=name, outcome=outcome, detail=detail, evidence=evidence)
+
+    def _open(self, page: Page, url: str) -> None:
+        response = page.goto(url, wait_until="domcontentloaded")
+        status = response.status if response else 0
+        head = page.title() + "\n" + "\n".join(page.locator("h1").all_inner_texts())
+        wall = wall_of(HttpReply(status=status, text=head), self.walls)
+        if wall:
+            raise _Stop("unknown", f"{wall[1]} at {url}")
+
+    def _fetch(self, page: Page, calls: list[dict[str, Any]], url: str) -> HttpReply:
+        raw = page.evaluate(FETCH_JS, [url, self.data["fetch_timeout_ms"]])
+        reply = HttpReply(status=int(raw["status"]), headers=raw["headers"], text=raw["text"],
+                          url=url)
+        calls.append({"url": url, "status": reply.status})
+        wall = wall_of(reply, self.walls)
+        if wall:
+            raise _Stop("unknown", wall[1])
+        if reply.status == 0:
+            raise _Stop("unknown", f"Reddit could not be reached ({reply.text[:120]})")
+        return reply
+
+    def _json(self, reply: HttpReply) -> Any:
+        body = reply.json()
+        if reply.status != 200:
+            raise _Stop("unknown", f"Reddit answered {reply.status} for {reply.url}")
+        if body is None:
+            raise LayoutChanged(f"{reply.url} did not answer JSON")
+        return body
+
+    def _reveal(self, page: Page, worker: str) -> None:
+        """Bring the worker's comment into view so the capture shows it."""
+        try:
+            found = page.locator(str(self.data["reveal"]["comment"]).format(user=worker))
+            if found.count():
+                found.first.scroll_into_view_if_needed(timeout=2000)
+        except PlaywrightError:
+            return
+
+    # -- comment ---------------------------------------------------------------------------
+    def _comment(self, page: Page, calls: list[dict[str, Any]], worker: str, target: Target,
+                 proof: Proof) -> Result:
+        url = str(self.data["json"]["thread"]).format(base=self.base, id=target.key)
+        reply = self._fetch(page, calls, url)
+        if reply.status == 404:
+            return "fail", f"the Reddit post {target.key} does not exist (or was removed)"
+        thread = parse_thread(self._json(reply))
+        if thread.post_id.lower() != target.key:
+            raise LayoutChanged(f"asked for post {target.key}, Reddit answered {thread.post_id}")
+        where = f"the post r/{thread.subreddit} {thread.post_id} (\"{thread.title[:60]}\")"
+        ordered = earlier_only(in_time_order(thread.comments), worker)
+        comments = [Comment(author=c.author, text=c.body) for c in ordered]
+        check = judge_comment("live.comment", [worker], comments, proof.task, where)
+        if not thread.by(worker) and thread.hidden:
+            return "unknown", (f"no comment by u/{worker} among the {len(thread.comments)} "
+                               f"comments shown on {where}, and Reddit left {thread.hidden} "
+                               "more behind \"load more\"")
+        return check.outcome, check.detail
+
+    # -- signup ----------------------------------------------------------------------------
+    def _signup(self, page: Page, calls: list[dict[str, Any]], worker: str) -> Result:
+        about = self._fetch(page, calls, str(self.data["json"]["about"]).format(
+            base=self.base, user=worker))
+        if about.status == 200:
+            account = parse_about(self._json(about))
+            if account.suspended:
+                return "fail", f"the Reddit account u/{account.name} exists but is suspended"
+            return "pass", f"the Reddit account u/{account.name} exists"
+        if not account_missing(about.status, about.json()):
+            return "unknown", f"Reddit answered {about.status} for {about.url}"
+        free = self._fetch(page, calls, str(self.data["json"]["username_available"]).format(
+            base=self.base, user=worker))
+        if parse_username_available(self._json(free)):
+            return "fail", f"there is no Reddit account named u/{worker} (the name is still free)"
+        return "unknown", (f"the name u/{worker} is taken but Reddit shows no profile for it "
+                           "(a deleted, suspended or hidden account)")
