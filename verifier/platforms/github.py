@@ -359,7 +359,7 @@ class GitHubAdapter(Adapter):
         if browse.page_status == 404:
             raise _Stop("fail", f"{where} does not exist on GitHub")
         page = browse.page
-        if page.locator(".js-discussion").count() == 0:
+        if page.locator(spec["container"]).count() == 0:
             raise LayoutChanged(f"the discussion page has no comment timeline ({where})")
         comments = []
         for block in page.locator(spec["comment"]).all():

@@ -38,6 +38,7 @@ from verifier.platforms.reddit_api import (
     HttpReply,
     LayoutChanged,
     RedditComment,
+    ThreadKeys,
     account_missing,
     in_time_order,
     parse_about,
@@ -104,6 +105,7 @@ class RedditAdapter(Adapter):
         self.reserved = {p.lower() for p in self.data["reserved_paths"]}
         self.base = str(self.data["base_url"])
         self.walls: dict[str, dict[str, Any]] = self.data["walls"]
+        self.keys = ThreadKeys(**self.data["comment_keys"])
 
     # -- targets -------------------------------------------------------------------------
     def parse_target(self, url: str) -> Target:
@@ -241,7 +243,7 @@ class RedditAdapter(Adapter):
         reply = self._fetch(page, calls, url)
         if reply.status == 404:
             return "fail", f"the Reddit post {target.key} does not exist (or was removed)"
-        thread = parse_thread(self._json(reply))
+        thread = parse_thread(self._json(reply), self.keys)
         if thread.post_id.lower() != target.key:
             raise LayoutChanged(f"asked for post {target.key}, Reddit answered {thread.post_id}")
         where = f"the post r/{thread.subreddit} {thread.post_id} (\"{thread.title[:60]}\")"

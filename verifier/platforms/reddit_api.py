@@ -81,7 +81,17 @@ def _listing_children(node: Any, where: str) -> list[Any]:
     return children
 
 
-def _walk(children: list[Any], depth: int, thread: RedditThread) -> Iterator[RedditComment]:
+@dataclass(frozen=True)
+class ThreadKeys:
+    """Where a comment keeps its author, text and replies (``json`` in data/reddit.yaml)."""
+
+    author: str = "author"
+    body: str = "body"
+    replies: str = "replies"
+
+
+def _walk(children: list[Any], depth: int, thread: RedditThread,
+          keys: ThreadKeys) -> Iterator[RedditComment]:
     for child in children:
         kind = child.get("kind") if isinstance(child, dict) else None
         data = child.get("data") if isinstance(child, dict) else None
@@ -94,24 +104,24 @@ def _walk(children: list[Any], depth: int, thread: RedditThread) -> Iterator[Red
             continue
         if kind != "t1":
             raise LayoutChanged(f"unexpected {kind!r} in the comment tree")
-        author, body = data.get("author"), data.get("body")
+        author, body = data.get(keys.author), data.get(keys.body)
         if not isinstance(author, str) or not isinstance(body, str):
-            raise LayoutChanged("a comment has no 'author' or 'body'")
+            raise LayoutChanged(f"a comment has no '{keys.author}' or '{keys.body}'")
         created = data.get("created_utc")
         yield RedditComment(
             id=str(data.get("id", "")), author=author, body=body,
             parent_id=str(data.get("parent_id", "")),
             depth=int(data["depth"]) if isinstance(data.get("depth"), int) else depth,
             created_utc=float(created) if isinstance(created, int | float) else None)
-        replies = data.get("replies")
+        replies = data.get(keys.replies)
         if isinstance(replies, dict):
             yield from _walk(_listing_children(replies, "a comment's replies"), depth + 1,
-                             thread)
+                             thread, keys)
         elif replies not in ("", None):
             raise LayoutChanged("a comment's 'replies' is neither a Listing nor empty")
 
 
-def parse_thread(payload: Any) -> RedditThread:
+def parse_thread(payload: Any, keys: ThreadKeys | None = None) -> RedditThread:
     """``/comments/ID.json``: the post and every comment in it, replies included."""
     if not isinstance(payload, list) or len(payload) != 2:
         raise LayoutChanged("expected a pair of Listings [post, comments]")
@@ -126,7 +136,7 @@ def parse_thread(payload: Any) -> RedditThread:
                           author=post["author"], subreddit=str(post.get("subreddit", "")),
                           num_comments=count if isinstance(count, int) else None)
     thread.comments = list(_walk(_listing_children(payload[1], "the comment Listing"), 0,
-                                 thread))
+                                 thread, keys or ThreadKeys()))
     return thread
 
 

@@ -16,11 +16,14 @@ from typing import Any
 import pytest
 
 from tests.contract import CONTRACT
+from verifier.comments import Comment
+from verifier.models import parse_proof
 from verifier.platforms.base import TargetError
 from verifier.platforms.github import GitHubAdapter, _Browse
 from verifier.platforms.github_api import (
     ApiReply,
     LayoutChanged,
+    earlier_only,
     find_login,
     page_number,
     parse_comments,
@@ -32,7 +35,6 @@ from verifier.platforms.github_api import (
     wall_of,
 )
 from verifier.settings import Settings
-
 
 REALDATA = CONTRACT.parent / "realdata" / "github"
 
@@ -278,3 +280,62 @@ def test_parse_target(url, kind, key, owner):
 def test_foreign_or_wrong_urls_are_refused(url, says):
     with pytest.raises(TargetError, match=says):
         ADAPTER.parse_target(url)
+
+
+# -- the follow check's fallback, on real answers ----------------------------------------------
+
+
+class PathBrowse(_Browse):
+    """The adapter's API reads answered from recorded exchanges by path (404 otherwise)."""
+
+    def __init__(self, answers: dict[str, ApiReply]) -> None:
+        env: Any = SimpleNamespace(settings=Settings())
+        super().__init__(GitHubAdapter(), page=None, env=env)  # type: ignore[arg-type]
+        self.answers = answers
+        self.asked: list[str] = []
+
+    def api(self, path_or_url: str) -> ApiReply:
+        path = path_or_url.split("?")[0]
+        self.asked.append(path)
+        return self.answers.get(path, ApiReply(status=404, text='{"message":"Not Found"}',
+                                               url=path))
+
+
+def follow_proof(worker: str, target: str) -> Any:
+    return parse_proof({"id": "p", "task": {"action": "follow", "platform": "github",
+                                            "target": f"https://github.com/{target}"},
+                        "worker": {"id": "w", "handle": worker}})
+
+
+def test_follow_204_passes_on_the_recorded_answer():
+    answer = exchange("pygithub_NamedUser.testHasInFollowing.txt",
+                      "/users/jacquev6/following/nvie").reply()
+    browse = PathBrowse({"/users/jacquev6/following/nvie": answer})
+    target = ADAPTER.parse_target("https://github.com/nvie")
+    outcome, detail = ADAPTER._follow(browse, "jacquev6", target, follow_proof("jacquev6",
+                                                                              "nvie"))
+    assert outcome == "pass" and "jacquev6 follows nvie" in detail
+
+
+def test_follow_without_a_yes_or_no_reads_the_followers_list():
+    followers = exchange("pygithub_NamedUser.testGetFollowers.txt",
+                         "/users/jacquev6/followers").reply()
+    odd = ApiReply(status=500, text='{"message":"Server Error"}')
+    answers = {"/users/jnorthrup/following/jacquev6": odd,
+               "/users/nobody-x/following/jacquev6": odd,
+               "/users/jacquev6/followers": followers}
+    target = ADAPTER.parse_target("https://github.com/jacquev6")
+    browse = PathBrowse(answers)
+    outcome, detail = ADAPTER._follow(browse, "jnorthrup", target,
+                                      follow_proof("jnorthrup", "jacquev6"))
+    assert outcome == "pass" and "found among jacquev6's followers" in detail
+    assert browse.asked == ["/users/jnorthrup/following/jacquev6", "/users/jacquev6/followers"]
+    outcome, detail = ADAPTER._follow(PathBrowse(answers), "nobody-x", target,
+                                      follow_proof("nobody-x", "jacquev6"))
+    assert outcome == "fail" and "13 over 1 page(s)" in detail
+
+
+def test_earlier_only_keeps_the_first_writer_clean():
+    comments = [Comment("a", "x"), Comment("worker", "x"), Comment("b", "x")]
+    assert [c.author for c in earlier_only(comments, "WORKER")] == ["a", "worker"]
+    assert earlier_only(comments, "nobody") == comments

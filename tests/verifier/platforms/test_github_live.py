@@ -17,6 +17,7 @@ import pytest
 
 from tests.conftest import SandboxWorld
 from verifier.models import Check, Verdict, parse_proof
+from verifier.platforms.github import GitHubAdapter
 
 pytestmark = pytest.mark.integration
 
@@ -239,3 +240,15 @@ def test_foreign_target_fails_the_task_check(gh):
     target = next(c for c in verdict.checks if c.name == "task.target")
     assert target.outcome == "fail" and "is not a GitHub URL" in target.detail
     assert verdict.status == "flagged"
+
+
+def test_a_renamed_json_key_is_layout_changed_not_fail(gh):
+    """GitHub renaming ``login`` must flag the proof, never fail the worker."""
+    adapter = GitHubAdapter()
+    adapter.json_keys = {**adapter.json_keys, "login": ["username"]}
+    proof = parse_proof({"id": "l1", "task": {"action": "like", "platform": "github",
+                                              "target": REPO},
+                         "worker": {"id": "w", "handle": "karim-dev"}})
+    check = adapter.live_check(proof, adapter.parse_target(REPO), gh.env)
+    assert check.outcome == "unknown" and check.detail.startswith("layout changed:")
+    assert check.evidence  # the capture is kept for the moderator

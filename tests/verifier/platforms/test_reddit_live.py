@@ -17,6 +17,8 @@ import pytest
 
 from tests.conftest import SandboxWorld
 from verifier.models import Check, Verdict, parse_proof
+from verifier.platforms.reddit import RedditAdapter
+from verifier.platforms.reddit_api import ThreadKeys
 
 pytestmark = pytest.mark.integration
 
@@ -194,3 +196,15 @@ def test_foreign_target_fails_the_task_check(rd):
     verdict = rd.verify(proof)
     target = next(c for c in verdict.checks if c.name == "task.target")
     assert target.outcome == "fail" and "is not a Reddit URL" in target.detail
+
+
+def test_a_renamed_json_key_is_layout_changed_not_fail(rd):
+    """Reddit renaming a comment's ``author`` must flag the proof, never fail the worker."""
+    adapter = RedditAdapter()
+    adapter.keys = ThreadKeys(author="writer")
+    proof = parse_proof({"id": "l1", "task": {"action": "comment", "platform": "reddit",
+                                              "target": POST},
+                         "worker": {"id": "w", "handle": "karim_bd"}})
+    check = adapter.live_check(proof, adapter.parse_target(POST), rd.env)
+    assert check.outcome == "unknown" and check.detail.startswith("layout changed:")
+    assert check.evidence
