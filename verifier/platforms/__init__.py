@@ -11,6 +11,7 @@ from verifier.platforms.instagram import InstagramAdapter
 from verifier.platforms.playstore import PlayStoreAdapter
 from verifier.platforms.reddit import RedditAdapter
 from verifier.platforms.telegram import TelegramAdapter
+from verifier.platforms.tiktok import TikTokAdapter
 from verifier.platforms.web import WebAdapter
 from verifier.platforms.x import XAdapter
 from verifier.platforms.youtube import YouTubeAdapter
@@ -24,6 +25,7 @@ _ADAPTERS: dict[str, type[Adapter]] = {
     "instagram": InstagramAdapter,
     "playstore": PlayStoreAdapter,
     "telegram": TelegramAdapter,
+    "tiktok": TikTokAdapter,
     "web": WebAdapter,
     "x": XAdapter,
     "youtube": YouTubeAdapter,
