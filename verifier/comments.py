@@ -44,12 +44,23 @@ def _jaccard(a: list[str], b: list[str]) -> float:
 
 
 def judge_comment(name: str, worker_names: Iterable[str], comments: list[Comment], task: Task,
-                  where: str, evidence: list[str] | None = None) -> Check:
-    """The ``live.comment`` outcome for a worker known by any of ``worker_names``."""
+                  where: str, evidence: list[str] | None = None,
+                  oldest_first: bool = False) -> Check:
+    """The ``live.comment`` outcome for a worker known by any of ``worker_names``.
+
+    A copy can only be of an earlier comment. When the adapter knows its list
+    is oldest first it says so, and only comments before the worker's count;
+    when the order is unknown, any same text counts (fail closed: the first
+    author is then flagged too, and a moderator sees both).
+    """
     names = [n for n in worker_names if n]
     shown = names[0] if names else "the worker"
     own = [c for c in comments if _same_author(c.author, names)]
-    others = [c for c in comments if not _same_author(c.author, names)]
+    if oldest_first and own:
+        first = next(i for i, c in enumerate(comments) if _same_author(c.author, names))
+        others = [c for c in comments[:first] if not _same_author(c.author, names)]
+    else:
+        others = [c for c in comments if not _same_author(c.author, names)]
     ev = evidence or []
     if not own:
         return Check(name=name, outcome="fail", evidence=ev,

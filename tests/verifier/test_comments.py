@@ -44,3 +44,14 @@ def test_short_identical_comments_are_not_copies():
 def test_bengali_words_match_after_normalisation():
     comments = [Comment("a", "খুব ভালো রেসিপি, ধন্যবাদ")]
     assert judge("a", task("রেসিপি", 3), comments).outcome == "pass"
+
+
+def test_the_first_author_is_no_copier_when_order_is_known():
+    comments = [Comment("orig", "this shop delivers really fast"),
+                Comment("copier", "This shop delivers really fast!")]
+    first = judge_comment("live.comment", ["orig"], comments, task(), "p", oldest_first=True)
+    copy = judge_comment("live.comment", ["copier"], comments, task(), "p", oldest_first=True)
+    assert first.outcome == "pass"
+    assert copy.outcome == "fail" and "repeats the comment by orig" in copy.detail
+    # Order unknown: both are flagged for a moderator.
+    assert judge_comment("live.comment", ["orig"], comments, task(), "p").outcome == "fail"
