@@ -1,4 +1,5 @@
-"""X (x.com / twitter.com): follow checks through the checker's logged-in view.
+"""X (x.com / twitter.com): follow checks through the checker's logged-in view
+(comments, reposts and likes: ``x_posts``).
 
 Since 2023 X shows followers and following lists only to a logged-in account,
 so this adapter needs the operator's checker session (DESIGN table: "S").
@@ -112,10 +113,15 @@ class XAdapter(Adapter):
     def live_check(self, proof: Proof, target: Target, env: LiveEnv) -> Check:
         action = proof.task.action
         name = f"live.{action}"
+        if action in ("like", "comment", "share"):
+            from verifier.platforms import x_posts  # x_posts builds on this module
+
+            if action == "like":
+                return x_posts.check_like(name)
+            check = x_posts.check_comment if action == "comment" else x_posts.check_share
+            return check(self, name, proof, target, env)
         if action not in ("follow", "subscribe"):
-            return Check(name=name, outcome="skipped",
-                         detail=f"X does not show {action}s of other accounts to a third "
-                                "party; the proof screenshot decides")
+            return self.unknown(name, f"{action} is not an action on X")
         if target.kind != "account":
             return self.unknown(name, f"a follow task needs an account URL, got a {target.kind}")
         worker = normalize_handle(proof.worker.handle)
@@ -185,9 +191,19 @@ class XAdapter(Adapter):
                 return True
             if any(status >= 400 for _op, status, _b in capture.responses):
                 return False
+            if operation != self.gql["user"] and self._account_missing(capture):
+                return False  # X's page fetches no list for an account that does not exist
+            # A wall page (login form, captcha) never fetches the query: stop waiting.
+            if waited and waited % 1000 == 0 and self._wall(page, capture):
+                return False
             page.wait_for_timeout(step)
             waited += step
         return len(capture.of(operation)) >= count
+
+    def _account_missing(self, capture: Capture) -> bool:
+        return any(status == 200 and isinstance(body, dict)
+                   and parse_user_by_screen_name(body) is None
+                   for status, body in capture.of(self.gql["user"]))
 
     def _wall(self, page: Page, capture: Capture) -> tuple[str, str] | None:
         walls: dict[str, dict[str, Any]] = self.data["walls"]

@@ -116,3 +116,110 @@ def graphql_error_codes(payload: Any) -> list[int]:
         if isinstance(err, dict) and isinstance(err.get("code"), int):
             codes.append(err["code"])
     return codes
+
+
+# -- posts: TweetDetail ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class XTweet:
+    rest_id: str
+    screen_name: str
+    name: str
+    text: str  # without the leading "@author " mentions of a reply
+    in_reply_to: str | None = None
+    favorite_count: int = 0
+    reply_count: int = 0
+    retweet_count: int = 0
+
+
+@dataclass
+class Conversation:
+    """One ``TweetDetail`` page: the tweets it holds, in page order."""
+
+    tweets: list[XTweet] = field(default_factory=list)
+    bottom_cursor: str | None = None
+
+    def get(self, tweet_id: str) -> XTweet | None:
+        return next((t for t in self.tweets if t.rest_id == tweet_id), None)
+
+
+def parse_tweet_result(result: Any) -> XTweet | None:
+    """A ``tweet_results.result``; None for tombstones. Unwraps the
+    ``TweetWithVisibilityResults`` X puts around tweets with limited reach."""
+    if not isinstance(result, dict):
+        return None
+    if result.get("__typename") == "TweetWithVisibilityResults":
+        result = result.get("tweet") or {}
+    if result.get("__typename") not in ("Tweet", None):
+        return None
+    legacy = result.get("legacy") or {}
+    user_result = ((result.get("core") or {}).get("user_results") or {}).get("result")
+    user = parse_user_result(user_result) if user_result else None
+    rest_id = result.get("rest_id") or legacy.get("id_str")
+    if user is None or not rest_id:
+        return None
+    full_text = str(legacy.get("full_text") or "")
+    shown = legacy.get("display_text_range")
+    if isinstance(shown, list) and len(shown) == 2 and all(isinstance(i, int) for i in shown):
+        full_text = full_text[shown[0]:shown[1]] if shown[1] else full_text[shown[0]:]
+
+    def count(key: str) -> int:
+        value = legacy.get(key)
+        return value if isinstance(value, int) else 0
+
+    return XTweet(
+        rest_id=str(rest_id), screen_name=user.screen_name, name=user.name, text=full_text,
+        in_reply_to=legacy.get("in_reply_to_status_id_str") or None,
+        favorite_count=count("favorite_count"), reply_count=count("reply_count"),
+        retweet_count=count("retweet_count"),
+    )
+
+
+def _item_tweets(item_content: dict[str, Any]) -> Iterator[XTweet]:
+    tweet = parse_tweet_result((item_content.get("tweet_results") or {}).get("result"))
+    if tweet is not None:
+        yield tweet
+
+
+def parse_tweet_detail(payload: dict[str, Any]) -> Conversation | None:
+    """A ``TweetDetail`` page; None when X sent no conversation (missing post, error)."""
+    data = payload.get("data") or {}
+    holder = data.get("threaded_conversation_with_injections_v2")
+    if not isinstance(holder, dict) or not isinstance(holder.get("instructions"), list):
+        return None
+    page = Conversation()
+    for entry in _entries(holder["instructions"]):
+        content = entry.get("content") or {}
+        items = [content.get("itemContent") or {}]
+        if content.get("entryType") == "TimelineTimelineModule":
+            items = [(i.get("item") or {}).get("itemContent") or {}
+                     for i in content.get("items") or []]
+        for item in items:
+            cursor_type = item.get("cursorType") or content.get("cursorType")
+            if cursor_type == "Bottom":
+                page.bottom_cursor = item.get("value") or content.get("value")
+                continue
+            page.tweets.extend(_item_tweets(item))
+    return page
+
+
+def replies_to(post_id: str, tweets: list[XTweet]) -> list[XTweet]:
+    """Comments on ``post_id``: replies to it, and replies to those, in page order.
+
+    Following the reply chain keeps out what else a post page may carry (the
+    post's ancestors, "more posts" suggestions): only a tweet whose
+    ``in_reply_to`` leads back to the post is a comment on it.
+    """
+    under = {post_id}
+    found: dict[str, XTweet] = {}
+    grew = True
+    while grew:
+        grew = False
+        for tweet in tweets:
+            if tweet.rest_id not in found and tweet.rest_id != post_id \
+                    and tweet.in_reply_to in under:
+                found[tweet.rest_id] = tweet
+                under.add(tweet.rest_id)
+                grew = True
+    return [t for t in tweets if t.rest_id in found]
