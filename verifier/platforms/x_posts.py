@@ -102,8 +102,13 @@ def check_comment(adapter: XAdapter, name: str, proof: Proof, target: Target,
         return adapter.unknown(name, f"no reply by @{worker} among the first "
                                      f"{len(replies.tweets)} replies on {where} and the replies go "
                                      "on past the page limit", evidence)
-    comments = [Comment(author=t.screen_name, text=t.text) for t in replies.tweets]
-    return judge_comment(name, [f"@{worker}"], comments, proof.task, where, evidence)
+    # Tweet ids are snowflakes (time-ordered), so X's ranked reply order can be
+    # put back in time order: then only an earlier reply can have been copied.
+    dated = all(t.rest_id.isdigit() for t in replies.tweets)
+    ordered = sorted(replies.tweets, key=lambda t: int(t.rest_id)) if dated else replies.tweets
+    comments = [Comment(author=t.screen_name, text=t.text) for t in ordered]
+    return judge_comment(name, [f"@{worker}"], comments, proof.task, where, evidence,
+                         oldest_first=dated)
 
 
 def _read_replies(adapter: XAdapter, page: Page, capture: Capture, target: Target,

@@ -120,9 +120,12 @@ def test_comment_not_done(world, make_verifier) -> None:
     assert verdict.status == "flagged"
 
 
-def test_copied_comment_fails(world, make_verifier) -> None:
-    check = live(make_verifier(world).verify(proof("comment", "karim_bd")))
+def test_copied_comment_fails_and_its_original_passes(world, make_verifier) -> None:
+    verifier = make_verifier(world)
+    check = live(verifier.verify(proof("comment", "karim_bd")))
     assert check.outcome == "fail" and "repeats the comment by tanvir_bd" in check.detail
+    # Reply ids are time-ordered: tanvir_bd wrote it first, so tanvir_bd is no copier.
+    assert live(verifier.verify(proof("comment", "tanvir_bd"))).outcome == "pass"
 
 
 def test_comment_without_the_required_words_fails(world, make_verifier) -> None:
