@@ -1,0 +1,314 @@
+"""Screenshot intake: hostile bytes are refused with a plain sentence, before decoding."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import os
+import struct
+import threading
+import time
+import zlib
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from PIL import Image
+
+from tests.realdata import screenshot
+from verifier import images
+from verifier.images import (
+    ImageProblem,
+    LoadedImage,
+    decode_image,
+    editing_software,
+    load_screenshot,
+    load_screenshots,
+)
+from verifier.models import Screenshot
+from verifier.settings import Settings
+from verifier.urlguard import UrlGuard
+
+
+def encode(image: Image.Image, fmt: str, **save: object) -> bytes:
+    buf = io.BytesIO()
+    image.save(buf, fmt, **save)
+    return buf.getvalue()
+
+
+def sample(size: tuple[int, int] = (320, 200)) -> Image.Image:
+    image = Image.new("RGB", size, "white")
+    for x in range(0, size[0], 20):
+        image.paste((x % 255, 80, 160), (x, 0, x + 10, size[1]))
+    return image
+
+
+def b64(raw: bytes) -> Screenshot:
+    return Screenshot(data=base64.b64encode(raw).decode())
+
+
+def png_chunk(kind: bytes, body: bytes) -> bytes:
+    crc = zlib.crc32(kind + body) & 0xFFFFFFFF
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
+
+
+def png_claiming(width: int, height: int) -> bytes:
+    """A tiny, valid-looking PNG whose header claims ``width`` x ``height`` (never allocated)."""
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    idat = zlib.compress(b"\x00" * 64)
+    return (b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr) + png_chunk(b"IDAT", idat)
+            + png_chunk(b"IEND", b""))
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings(image_hosts="localhost")
+
+
+@pytest.fixture
+def guard() -> UrlGuard:
+    # sandboxed: "localhost" is a declared image host answered locally, never resolved
+    return UrlGuard(image_hosts=["localhost"], sandboxed=True)
+
+
+def test_png_from_base64_is_loaded_with_hashes(settings: Settings, guard: UrlGuard) -> None:
+    raw = encode(sample(), "PNG")
+    loaded = load_screenshot(b64(raw), settings, guard)
+    assert isinstance(loaded, LoadedImage)
+    assert loaded.format == "png" and loaded.ext == "png"
+    assert loaded.size == (320, 200) and loaded.image.mode == "RGB"
+    assert loaded.raw == raw and loaded.sha256 == hashlib.sha256(raw).hexdigest()
+    assert len(loaded.phash) == 16 and len(loaded.dhash) == 16
+    int(loaded.phash, 16), int(loaded.dhash, 16)
+
+
+def test_near_copy_keeps_its_perceptual_hash(settings: Settings) -> None:
+    original = decode_image(encode(sample(), "PNG"), settings)
+    resized = decode_image(encode(sample().resize((300, 188)), "JPEG", quality=80), settings)
+    assert isinstance(original, LoadedImage) and isinstance(resized, LoadedImage)
+    assert original.sha256 != resized.sha256
+    distance = bin(int(original.phash, 16) ^ int(resized.phash, 16)).count("1")
+    assert distance <= 8
+
+
+def test_data_url_prefix_and_wrapped_base64(settings: Settings, guard: UrlGuard) -> None:
+    raw = encode(sample(), "JPEG")
+    text = base64.encodebytes(raw).decode()  # MIME style, a line break every 76 chars
+    loaded = load_screenshot(Screenshot(data="data:image/jpeg;base64," + text), settings, guard)
+    assert isinstance(loaded, LoadedImage) and loaded.format == "jpeg" and loaded.ext == "jpg"
+
+
+def test_webp_is_accepted(settings: Settings) -> None:
+    loaded = decode_image(encode(sample(), "WEBP"), settings)
+    assert isinstance(loaded, LoadedImage) and loaded.format == "webp"
+
+
+def test_real_screenshot_is_loaded(settings: Settings) -> None:
+    raw = screenshot("tusky_mastodon_03_profile.png").read_bytes()
+    loaded = decode_image(raw, settings)
+    assert isinstance(loaded, LoadedImage)
+    assert loaded.size == (1198, 2539) and loaded.image.mode == "RGB"
+
+
+def test_invalid_base64_is_refused(settings: Settings, guard: UrlGuard) -> None:
+    problem = load_screenshot(Screenshot(data="iVBORw0KGgo$$$"), settings, guard, index=3)
+    assert isinstance(problem, ImageProblem)
+    assert problem.kind == "invalid"
+    assert problem.reason == "screenshot 3 is not valid base64 data"
+
+
+def test_truncated_png_is_refused(settings: Settings) -> None:
+    raw = screenshot("infinity_reddit_1.png").read_bytes()
+    problem = decode_image(raw[: len(raw) // 2], settings)
+    assert isinstance(problem, ImageProblem) and problem.kind == "invalid"
+    assert "damaged or truncated PNG" in problem.reason
+
+
+def test_text_file_named_png_is_refused(settings: Settings, guard: UrlGuard) -> None:
+    problem = load_screenshot(b64(b"<html><body>proof.png</body></html>"), settings, guard)
+    assert isinstance(problem, ImageProblem) and problem.kind == "invalid"
+    assert problem.reason == ("screenshot 1 is not a PNG, JPEG or WebP image "
+                              "(it looks like text or HTML)")
+    plain = decode_image(b"I followed you, here is my proof", settings, index=2)
+    assert isinstance(plain, ImageProblem)
+    assert plain.reason == "screenshot 2 is not a PNG, JPEG or WebP image"
+
+
+def test_gif_is_refused(settings: Settings) -> None:
+    problem = decode_image(encode(sample(), "GIF"), settings)
+    assert isinstance(problem, ImageProblem) and problem.kind == "invalid"
+    assert problem.reason == "screenshot 1 is not a PNG, JPEG or WebP image (it looks like a GIF)"
+
+
+def test_over_the_byte_limit_is_refused_before_decoding(guard: UrlGuard) -> None:
+    settings = Settings()  # 8 MB
+    huge = "A" * (16 * 1024 * 1024)  # 12.0 MB once decoded; never decoded
+    problem = load_screenshot(Screenshot(data=huge), settings, guard, index=2)
+    assert isinstance(problem, ImageProblem) and problem.kind == "invalid"
+    assert problem.reason == "screenshot 2 is 12.0 MB, over the 8 MB limit"
+    noise = Image.frombytes("RGB", (100, 100), os.urandom(30_000))
+    raw = encode(noise, "PNG")
+    problem = decode_image(raw, Settings(max_image_bytes=20 * 1024))
+    assert isinstance(problem, ImageProblem) and problem.kind == "invalid"
+    assert problem.reason == f"screenshot 1 is {-(-len(raw) // 1024)} KB, over the 20 KB limit"
+
+
+def test_pixel_bomb_is_refused_from_its_header(settings: Settings) -> None:
+    started = time.perf_counter()
+    problem = decode_image(png_claiming(50_000, 50_000), settings)
+    assert time.perf_counter() - started < 1.0  # nothing was allocated or inflated
+    assert isinstance(problem, ImageProblem) and problem.kind == "invalid"
+    assert "2500 million pixels" in problem.reason and "40 million pixel limit" in problem.reason
+
+
+def test_over_the_pixel_limit_is_refused(guard: UrlGuard) -> None:
+    settings = Settings(max_image_pixels=10_000)
+    problem = decode_image(png_claiming(200, 200), settings, index=4)
+    assert isinstance(problem, ImageProblem) and problem.kind == "invalid"
+    assert problem.reason == "screenshot 4 is 200x200 pixels, over the 0.01 million pixel limit"
+
+
+def test_photoshop_exif_software_is_surfaced(settings: Settings) -> None:
+    exif = Image.Exif()
+    exif[0x0131] = "Adobe Photoshop 25.0 (Windows)"  # Software
+    exif[0x0110] = "SM-A515F"  # Model
+    loaded = decode_image(encode(sample(), "JPEG", exif=exif, comment=b"edited"), settings)
+    assert isinstance(loaded, LoadedImage)
+    assert loaded.metadata["Software"] == "Adobe Photoshop 25.0 (Windows)"
+    assert loaded.metadata["Model"] == "SM-A515F"
+    assert loaded.metadata["comment"] == "edited"
+    assert loaded.editor == "Adobe Photoshop 25.0 (Windows)"
+
+
+def test_png_text_software_chunk_is_surfaced(settings: Settings) -> None:
+    from PIL.PngImagePlugin import PngInfo
+
+    info = PngInfo()
+    info.add_text("Software", "GIMP 2.10.36")
+    loaded = decode_image(encode(sample(), "PNG", pnginfo=info), settings)
+    assert isinstance(loaded, LoadedImage)
+    assert loaded.metadata["Software"] == "GIMP 2.10.36"
+    assert editing_software(loaded.metadata) == "GIMP 2.10.36"
+    assert editing_software({"Software": "gnome-screenshot"}) is None
+
+
+def test_transparency_is_laid_on_white(settings: Settings) -> None:
+    rgba = Image.new("RGBA", (40, 40), (0, 0, 0, 0))
+    loaded = decode_image(encode(rgba, "PNG"), settings)
+    assert isinstance(loaded, LoadedImage)
+    assert loaded.image.getpixel((5, 5)) == (255, 255, 255)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    png = b""
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        routes = {
+            "/redirect": (302, {"Location": "/shot.png"}),
+            "/to-metadata": (302, {"Location": "http://169.254.169.254/latest/meta-data"}),
+            "/to-elsewhere": (301, {"Location": "https://cdn.example/shot.png"}),
+            "/loop": (302, {"Location": "/loop"}),
+            "/missing": (404, {}),
+        }
+        if self.path in routes:
+            status, headers = routes[self.path]
+            self.send_response(status)
+            for key, value in headers.items():
+                self.send_header(key, value)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        elif self.path == "/shot.png":
+            self._send(self.png)
+        elif self.path == "/huge.png":
+            self._send(self.png + b"\x00" * 5000, length=False)
+        elif self.path == "/slow.png":
+            self.send_response(200)
+            self.end_headers()
+            for byte in self.png[:40]:
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                time.sleep(0.1)
+
+    def _send(self, body: bytes, length: bool = True) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")  # ignored: the bytes decide
+        if length:
+            self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.fixture(scope="module")
+def image_host() -> Iterator[str]:
+    _Handler.png = encode(sample(), "PNG")
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://localhost:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def fetch(url: str, settings: Settings, guard: UrlGuard) -> LoadedImage | ImageProblem:
+    return load_screenshot(Screenshot(url=url), settings, guard)
+
+
+def test_url_is_fetched_and_redirects_followed(image_host: str, settings: Settings,
+                                               guard: UrlGuard) -> None:
+    loaded = fetch(f"{image_host}/redirect", settings, guard)
+    assert isinstance(loaded, LoadedImage)
+    assert loaded.raw == _Handler.png and loaded.source == f"{image_host}/redirect"
+
+
+def test_redirect_hops_are_checked_again(image_host: str, settings: Settings,
+                                         guard: UrlGuard) -> None:
+    metadata = fetch(f"{image_host}/to-metadata", settings, guard)
+    assert isinstance(metadata, ImageProblem) and metadata.kind == "unavailable"
+    assert "169.254.169.254" in metadata.reason
+    elsewhere = fetch(f"{image_host}/to-elsewhere", settings, guard)
+    assert isinstance(elsewhere, ImageProblem) and elsewhere.reason == (
+        "screenshot 1 could not be fetched: host cdn.example is not a declared image host")
+    loop = fetch(f"{image_host}/loop", settings, guard)
+    assert isinstance(loop, ImageProblem) and "redirects" in loop.reason
+
+
+def test_undeclared_host_is_never_contacted(settings: Settings, guard: UrlGuard) -> None:
+    problem = fetch("https://cdn.example/a.png", settings, guard)
+    assert isinstance(problem, ImageProblem) and problem.kind == "unavailable"
+    assert problem.reason == ("screenshot 1 could not be fetched: host cdn.example is not a "
+                              "declared image host")
+
+
+def test_http_errors_are_unavailable(image_host: str, settings: Settings,
+                                     guard: UrlGuard) -> None:
+    problem = fetch(f"{image_host}/missing", settings, guard)
+    assert isinstance(problem, ImageProblem) and problem.kind == "unavailable"
+    assert problem.reason.endswith("the image host answered HTTP 404")
+
+
+def test_streamed_body_over_the_limit_is_cut(image_host: str, guard: UrlGuard) -> None:
+    settings = Settings(image_hosts="localhost", max_image_bytes=len(_Handler.png) + 100)
+    problem = fetch(f"{image_host}/huge.png", settings, guard)
+    assert isinstance(problem, ImageProblem) and problem.kind == "invalid"
+    assert "larger than the" in problem.reason
+
+
+def test_slow_host_hits_the_total_deadline(image_host: str, settings: Settings, guard: UrlGuard,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(images, "FETCH_TIMEOUT_S", 1.0)
+    started = time.perf_counter()
+    problem = fetch(f"{image_host}/slow.png", settings, guard)
+    assert time.perf_counter() - started < 3.0
+    assert isinstance(problem, ImageProblem) and problem.kind == "unavailable"
+    assert "longer than 1 s" in problem.reason
+
+
+def test_load_screenshots_numbers_them(settings: Settings, guard: UrlGuard) -> None:
+    shots = [b64(encode(sample(), "PNG")), b64(b"GIF89a....")]
+    first, second = load_screenshots(shots, settings, guard)
+    assert isinstance(first, LoadedImage) and first.index == 1
+    assert isinstance(second, ImageProblem) and second.reason.startswith("screenshot 2 ")
