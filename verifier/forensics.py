@@ -214,15 +214,17 @@ def _handle_check(handle: str | None, target_handle: str | None, reads: list[_Re
     return Check(name="proof.handle", outcome="fail", detail=detail, evidence=refs)
 
 
-def _find_target(text: str, handle: str | None, name: str | None) -> tuple[Match, str] | None:
+def _find_target(text: str, handle: str | None, name: str | None
+                 ) -> tuple[Match, str, str] | None:
+    """(match, how a sentence names the target, what was looked for)."""
     if handle:
         match = find_handle(text, handle)
         if match:
-            return match, _at(handle)
+            return match, _at(handle), handle
     if name and name.strip():
         match = find_phrase(text, name)
         if match:
-            return match, f"'{name.strip()}'"
+            return match, f"'{name.strip()}'", name
     return None
 
 
@@ -234,9 +236,10 @@ def _target_check(handle: str | None, name: str | None, reads: list[_Read],
     for read in reads:
         found = _find_target(read.ocr.text, handle, name)
         if found:
-            match, shown = found
+            match, shown, looked_for = found
             return Check(name="proof.target", outcome="pass",
-                         detail=f"{read.label} shows the target {shown}{_read_as(match, shown)}",
+                         detail=f"{read.label} shows the target {shown}"
+                                f"{_read_as(match, looked_for)}",
                          evidence=_snippet_refs(read, match, evidence))
     wanted = [x for x in (handle and _at(handle), name and f"'{name.strip()}'") if x]
     label = reads[0].label if len(reads) == 1 else "the screenshots"
