@@ -9,6 +9,7 @@ after ``browser_max_proofs`` contexts, and relaunched when it crashed.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -29,6 +30,37 @@ USER_AGENT = (
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
     "Chrome/126.0.0.0 Safari/537.36"
 )
+
+
+class _SharedPlaywright:
+    """One Playwright driver per thread, shared by every pool in it.
+
+    The sync API refuses a second driver in a thread that already runs one,
+    and a process may well hold several pools (a worker's verifier beside a
+    proof renderer); they share the driver, each with its own browser.
+    """
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    def acquire(self) -> Playwright:
+        local = self._local
+        if getattr(local, "users", 0) == 0:
+            local.pw = sync_playwright().start()
+            local.users = 0
+        local.users += 1
+        pw: Playwright = local.pw
+        return pw
+
+    def release(self) -> None:
+        local = self._local
+        local.users -= 1
+        if local.users == 0:
+            local.pw.stop()
+            local.pw = None
+
+
+_PLAYWRIGHT = _SharedPlaywright()
 
 
 @dataclass
@@ -52,7 +84,7 @@ class BrowserPool:
     # -- lifecycle -------------------------------------------------------
     def start(self) -> None:
         if self._pw is None:
-            self._pw = sync_playwright().start()
+            self._pw = _PLAYWRIGHT.acquire()
         self._ensure_browser()
 
     def close(self) -> None:
@@ -63,7 +95,7 @@ class BrowserPool:
                 log.debug("browser close failed", exc_info=True)
             self._browser = None
         if self._pw is not None:
-            self._pw.stop()
+            _PLAYWRIGHT.release()
             self._pw = None
 
     def __enter__(self) -> BrowserPool:
