@@ -18,7 +18,7 @@ from verifier.browser.pool import BrowserPool
 from verifier.duplicates import account_checks, duplicate_checks
 from verifier.evidence import EvidenceStore
 from verifier.forensics import screenshot_checks
-from verifier.images import ImageProblem, LoadedImage, load_screenshot
+from verifier.images import ImageProblem, LoadedImage, load_screenshots
 from verifier.models import Check, Proof, Verdict
 from verifier.ocr import OcrEngine
 from verifier.platforms import LiveEnv, Target, TargetError, get_adapter
@@ -139,9 +139,8 @@ class Verifier:
 
     def _proof_checks(self, proof: Proof, target: Target | None) -> list[Check]:
         shots = proof.evidence.screenshots if proof.evidence else []
-        loaded: list[LoadedImage | ImageProblem] = [
-            load_screenshot(shot, self.settings, self.guard) for shot in shots
-        ]
+        loaded: list[LoadedImage | ImageProblem] = load_screenshots(
+            shots, self.settings, self.guard)
         target_handle = target.owner or target.key if target else None
         checks: list[Check] = []
         try:
