@@ -20,10 +20,12 @@ import os
 
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
+import hashlib
 import shlex
 import statistics
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -47,6 +49,7 @@ MAX_OCR_PIXELS = 24_000_000  # upscaling stops here: memory and time grow with a
 PSM_AUTO = 3
 PSM_SINGLE_LINE = 7
 MAX_BUTTONS = 24
+MEMO_SIZE = 8  # read_auto results kept, so the checks of one proof share one read
 _TESSDATA_DIRS = ("/usr/share/tesseract-ocr/5/tessdata", "/usr/share/tesseract-ocr/4.00/tessdata",
                   "/usr/share/tessdata", "/usr/local/share/tessdata",
                   "/opt/homebrew/share/tessdata")
@@ -258,6 +261,8 @@ class OcrEngine:
         self._lock = threading.Lock()
         self._apis: dict[str, _Api] = {}
         self._languages: frozenset[str] | None = None
+        self._memo: OrderedDict[bytes, OcrResult] = OrderedDict()
+        self._memo_lock = threading.Lock()
 
     @property
     def tessdata(self) -> Path:
@@ -312,6 +317,27 @@ class OcrEngine:
                          time.perf_counter() - started, prep.inverted, self.backend)
 
     def read_auto(self, image: Image.Image) -> OcrResult:
+        """``_read_auto``, remembered for the last ``MEMO_SIZE`` images (by pixel digest).
+
+        Several checks of one proof (forensics, duplicates, tampering) need the
+        text of the same screenshot; the digest (about 8 ms for a phone
+        screenshot) is cheap next to a read (0.1-1.5 s), so none reads it twice.
+        """
+        key = hashlib.blake2b(image.tobytes(), digest_size=20,
+                              person=f"{image.mode}{image.size}".encode()[:16]).digest()
+        with self._memo_lock:
+            found = self._memo.get(key)
+            if found is not None:
+                self._memo.move_to_end(key)
+                return found
+        result = self._read_auto(image)
+        with self._memo_lock:
+            self._memo[key] = result
+            while len(self._memo) > MEMO_SIZE:
+                self._memo.popitem(last=False)
+        return result
+
+    def _read_auto(self, image: Image.Image) -> OcrResult:
         """Read with the languages the screenshot needs: eng, eng+ben, eng+hin or all three.
 
         English first.  Its ``eng`` model turns Bengali or Hindi into
