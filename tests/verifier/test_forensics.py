@@ -312,3 +312,20 @@ def test_negative_detail_names_the_positive_words_of_its_language(
     assert checks["proof.state"].detail == (
         "the screenshot shows 'অনুসরণ করুন' and no 'অনুসরণ করছেন' or 'অনুসরণ করা বন্ধ করুন': "
         "the follow was not done when it was taken")
+
+
+def test_wordless_like_is_skipped_but_a_wordy_join_is_unknown(
+        ocr_engine: OcrEngine, settings: Settings, evidence: EvidenceStore) -> None:
+    """Instagram shows a like as the heart's fill: no word to read proves nothing;
+    a Facebook group shows "Joined", so a join screenshot without it stays unknown."""
+    image = loaded(profile("rafi_bd", "Following"), settings)
+    post = "https://www.instagram.com/p/C9xYz12AbCd/"
+    instagram = run(make_proof("like", target=post, platform="instagram"), [image],
+                    ocr_engine, evidence)
+    assert instagram["proof.state"].outcome == "skipped"
+    assert "instagram shows a like without a word" in (instagram["proof.state"].detail or "")
+    group = "https://www.facebook.com/groups/117507531664134"
+    facebook = run(make_proof("join", target=group, platform="facebook"), [image],
+                   ocr_engine, evidence)
+    assert facebook["proof.state"].outcome == "unknown"
+    assert find_state("octo-bd / widgets\nUnstar", "like").state == "positive"
