@@ -357,6 +357,9 @@ class InstagramAdapter(Adapter):
                 self._shot(page, env, evidence)
                 return self.unknown(name, f"{exc}; the comment could not be checked", evidence)
             self._shot(page, env, evidence)
-        judged = [Comment(author=c.username, text=c.text) for c in comments]
+        # With every comment dated, only an earlier one can have been copied.
+        dated = bool(comments) and all(c.created is not None for c in comments)
+        ordered = sorted(comments, key=lambda c: c.created or 0) if dated else comments
+        judged = [Comment(author=c.username, text=c.text) for c in ordered]
         return judge_comment(name, [worker], judged, proof.task,
-                             f"the Instagram post {target.key}", evidence)
+                             f"the Instagram post {target.key}", evidence, oldest_first=dated)

@@ -45,6 +45,16 @@ class IgComment:
     username: str
     full_name: str
     text: str
+    created: int | None = None  # when it was written (Unix seconds), when the API says
+
+
+def _seconds(value: Any) -> int | None:
+    """The API writes times as numbers or as strings of digits."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    return int(value) if isinstance(value, str) and value.isdigit() else None
 
 
 @dataclass
@@ -157,8 +167,9 @@ def parse_comments(payload: Any, spec: Mapping[str, Any]) -> CommentPage:
             continue
         author = _user(item.get(keys["comment_author"]), keys)
         text = item.get(keys["comment_text"])
+        created = _seconds(item.get(keys["comment_time"])) if keys.get("comment_time") else None
         if author is not None and isinstance(text, str):
-            page.comments.append(IgComment(author.username, author.full_name, text))
+            page.comments.append(IgComment(author.username, author.full_name, text, created))
     return page
 
 

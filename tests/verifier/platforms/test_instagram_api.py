@@ -81,6 +81,7 @@ def test_media_comments() -> None:
     assert [(c.username, c.text) for c in page.comments][:2] == [
         ("doug", "Vet visit"), ("kevin", "Oh noes!")]
     assert page.comments[2].username == "diane"
+    assert [c.created for c in page.comments] == [1281045379, 1281046691, 1281048012]
 
 
 def test_media_by_shortcode() -> None:

@@ -189,6 +189,19 @@ def test_comment_missing_fails(ig, make_verifier):
     assert check.outcome == "fail" and "no comment by karim_uddin" in check.detail
 
 
+def test_copied_comment_fails_the_copier_not_the_first_author(ig, make_verifier):
+    """Comments carry created_time: only an earlier comment can have been copied."""
+    ig.admin(op="add_comment", platform="instagram", post=POST, author="karim_uddin",
+             text="Opening day coffee was excellent")
+    verifier = make_verifier(ig)
+    first = live(verifier.verify(proof("comment", POST_URL, "nusrat.jahan", "p-first")),
+                 "comment")
+    assert first.outcome == "pass", first.detail
+    copier = live(verifier.verify(proof("comment", POST_URL, "karim_uddin", "p-copy")),
+                  "comment")
+    assert copier.outcome == "fail" and "repeats the comment by nusrat.jahan" in copier.detail
+
+
 @pytest.mark.parametrize("wall", ["login", "rate_limit"])
 def test_comment_behind_a_wall_is_unknown(ig, make_verifier, wall):
     ig.admin(op="set_wall", platform="instagram", wall=wall)
