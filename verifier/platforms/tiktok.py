@@ -45,6 +45,7 @@ CODE_RE = re.compile(r"^[A-Za-z0-9]{4,20}$")
 @dataclass
 class ListPage:
     names: list[tuple[str, str]] = field(default_factory=list)  # (unique id, nickname)
+    times: list[int | None] = field(default_factory=list)  # comments: create_time, per name
     has_more: bool = False
     layout_ok: bool = True
     code: int | None = None
@@ -72,6 +73,9 @@ def parse_comments(payload: Any) -> ListPage:
         user = item.get("user") if isinstance(item, Mapping) else None
         if isinstance(user, Mapping) and isinstance(user.get("unique_id"), str):
             page.names.append((user["unique_id"], str(item.get("text") or "")))
+            created = item.get("create_time")
+            page.times.append(created if isinstance(created, int)
+                              and not isinstance(created, bool) else None)
     return page
 
 
@@ -322,6 +326,7 @@ class TikTokAdapter(Adapter):
             self._open(page, f"{self.base}/@{author}/video/{video}")
         kind = self.data["api"]["comments"]
         comments: list[tuple[str, str]] = []
+        times: list[int | None] = []
         pages = 0
         while True:
             status, body = self._wait(page, capture, kind, pages + 1)
@@ -332,6 +337,7 @@ class TikTokAdapter(Adapter):
                            "comments")
             pages += 1
             comments.extend(result.names)
+            times.extend(result.times)
             if any(u.casefold() == worker.casefold() for u, _t in result.names) or \
                     not result.has_more:
                 break
@@ -339,5 +345,11 @@ class TikTokAdapter(Adapter):
                 return self.unknown(name, f"no comment by @{worker} among the first "
                                           f"{len(comments)} and the video has more")
             self._scroll(page, self.data["selectors"]["comment_list"])
-        judged = [Comment(author=u, text=t) for u, t in comments]
-        return judge_comment(name, [worker], judged, proof.task, f"the TikTok video {video}")
+        # With every comment dated, only an earlier one can have been copied.
+        dated = bool(comments) and len(times) == len(comments) and None not in times
+        pairs = list(zip(comments, times, strict=False))
+        if dated:
+            pairs.sort(key=lambda pair: pair[1] or 0)
+        judged = [Comment(author=u, text=t) for (u, t), _when in pairs]
+        return judge_comment(name, [worker], judged, proof.task, f"the TikTok video {video}",
+                             oldest_first=dated)

@@ -147,6 +147,19 @@ def test_comment_through_a_short_link(tt, make_verifier):
 
 
 @pytest.mark.integration
+def test_copied_comment_fails_the_copier_not_the_first_author(tt, make_verifier):
+    """Comments carry create_time: only an earlier comment can have been copied."""
+    tt.admin(op="add_comment", platform="tiktok", post=VIDEO, author="buko_afk",
+             text="Ohhhh, so cute cat!")
+    verifier = make_verifier(tt)
+    first = live(verifier.verify(proof("comment", VIDEO_URL, "wang_junyang", "p-first")),
+                 "comment")
+    assert first.outcome == "pass", first.detail
+    copier = live(verifier.verify(proof("comment", VIDEO_URL, "buko_afk", "p-copy")),
+                  "comment")
+    assert copier.outcome == "fail" and "repeats the comment by wang_junyang" in copier.detail
+
+
 def test_comment_missing_fails(tt, make_verifier):
     check = live(make_verifier(tt).verify(proof("comment", VIDEO_URL, "buko_afk")), "comment")
     assert check.outcome == "fail" and "no comment by buko_afk" in check.detail, check.detail
