@@ -166,5 +166,47 @@ def demo(world: Path | None, home: Path | None) -> None:
     sys.exit(run_demo(world=world, home=home))
 
 
+@main.group()
+def corpus() -> None:
+    """Labelled proof corpora: genuine and fraudulent proofs rendered from a world."""
+
+
+@corpus.command("generate")
+@click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--world", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="World file (default: the bundled corpus world).")
+@click.option("--size", type=click.IntRange(min=1), default=None,
+              help="A stratified part of the corpus of about N proofs (default: all).")
+def corpus_generate(out_dir: Path, world: Path | None, size: int | None) -> None:
+    """Render the labelled corpus into OUT_DIR (world.yaml, proofs/, labels.jsonl)."""
+    from fixtures.corpus import generate
+
+    generate(out_dir, world, size, log=click.echo)
+
+
+@main.command("eval")
+@click.argument("corpus_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--processes", "-n", default=1, show_default=True, type=click.IntRange(min=1),
+              help="Verifier processes, each with its own warm browser and OCR engine.")
+@click.option("--home", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Keep the store and evidence here (default: a temporary directory).")
+@click.option("--policy", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="Decide with this policy file instead of the default.")
+def eval_corpus(corpus_dir: Path, processes: int, home: Path | None,
+                policy: Path | None) -> None:
+    """Verify a labelled corpus and print the confusion matrix; exit 1 if fraud got through."""
+    from verifier.evaluate import CorpusError, run
+    from verifier.evaluate_report import format_report
+
+    try:
+        report = run(corpus_dir, processes=processes, home=home, policy=policy,
+                     log=lambda line: click.echo(line, err=True))
+    except CorpusError as exc:
+        raise click.UsageError(str(exc)) from exc
+    click.echo(format_report(report))
+    if report.fraud_approved:
+        sys.exit(1)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
