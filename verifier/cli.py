@@ -189,7 +189,8 @@ def corpus_generate(out_dir: Path, world: Path | None, size: int | None) -> None
 @click.option("--processes", "-n", default=1, show_default=True, type=click.IntRange(min=1),
               help="Verifier processes, each with its own warm browser and OCR engine.")
 @click.option("--home", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Keep the store and evidence here (default: a temporary directory).")
+              help="Keep the store, evidence and results.jsonl here (default: a temporary "
+                   "directory).")
 @click.option("--policy", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               default=None, help="Decide with this policy file instead of the default.")
 def eval_corpus(corpus_dir: Path, processes: int, home: Path | None,

@@ -200,6 +200,13 @@ def run(corpus_dir: Path, processes: int = 1, home: Path | None = None,
             for outcome in _verify_waves(waves, env, processes, log, len(labels)):
                 outcomes[outcome.id] = outcome
             seconds = time.perf_counter() - verify_started
+        if keep:  # every verdict, for a closer look
+            with (home / "results.jsonl").open("w", encoding="utf-8") as fh:
+                for outcome in outcomes.values():
+                    fh.write(json.dumps({"id": outcome.id, "status": outcome.status,
+                                         "reasons": outcome.reasons, "checks": outcome.checks,
+                                         "seconds": round(outcome.seconds, 3)},
+                                        ensure_ascii=False) + "\n")
     finally:
         if not keep:
             shutil.rmtree(home, ignore_errors=True)
