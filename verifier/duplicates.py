@@ -16,11 +16,14 @@ the way it does (figures in docs/ocr.md, section 8):
   plus both by at most 10 on the measured set.
 * Screenshots of one page taken by different accounts are near for any
   perceptual hash (the rendered X profiles of two followers are 0 bits
-  apart): what differs is the account shown.  A near image is a copy only if
-  its words say the same (``same_content``): no account shown in one is
-  missing from the other *and* vice versa, and enough of the shorter text is
-  in the longer one.  A crop that cut the first worker's handle away is still
-  a copy: one side showing fewer accounts is what cropping does.
+  apart): what differs is the account shown.  A near image is a copy of an
+  earlier one only if its words say the same (``same_content``): it shows
+  no account the earlier one does not (a copy cannot add what its source
+  lacks), and enough of the shorter text is in the longer one.  A crop that
+  cut the first worker's handle away is still a copy: showing fewer
+  accounts is what cropping does.  The other way round, a worker's own
+  full screenshot is never called a copy of an earlier crop that lacks
+  their handle.
 
 The image is recorded before the search, so two workers who submit the same
 screenshot at the same moment each find the other: concurrency can only make
@@ -63,6 +66,7 @@ _CONFUSABLE = str.maketrans({"0": "o", "1": "l", "i": "l", "|": "l", "!": "l", "
                              "$": "s", "\u00a9": "@"})
 _JOINERS = re.compile(r"[._'\-]")
 _HANDLE_LIKE = re.compile(r"[@\u00a9]|\w[._]\w")
+_AT_HANDLE = re.compile(r"[@\u00a9][a-z0-9_][a-z0-9_.]{2,}")  # "©0" from an icon is none
 Texts = Mapping[str, str | OcrResult]  # image sha256 -> what OCR read in it
 
 
@@ -172,7 +176,7 @@ def word_overlap(a: str, b: str) -> float:
 
 def _accounts(sig: str, known: str | None) -> set[str]:
     """The handles a signature shows: ``@words`` and the worker's own handle if present."""
-    shown = {t.lstrip("@\u00a9") for t in sig.split() if t[:1] in "@\u00a9" and len(t) > 3}
+    shown = {t[1:] for t in sig.split() if _AT_HANDLE.fullmatch(t)}
     if known and _shows(sig, known):
         shown.add(known.strip().lstrip("@").casefold())
     return shown
@@ -198,25 +202,26 @@ def _shows(sig: str, handle: str) -> bool:
     return find_handle(sig, handle) is not None
 
 
-def same_content(a: str | None, b: str | None, same_text: float = SAME_TEXT,
-                 handle_a: str | None = None, handle_b: str | None = None) -> bool:
-    """Do two visually near images say the same thing?
+def same_content(new: str | None, old: str | None, same_text: float = SAME_TEXT,
+                 handle_new: str | None = None, handle_old: str | None = None) -> bool:
+    """Can the new image be a copy of the old one, as far as their words tell?
 
-    Different accounts: each shows a handle the other does not (``handle_a``
-    and ``handle_b`` are the workers' own handles, counted when their image
-    shows them).  Different text: both read at least ``MIN_WORDS`` words and
-    less than ``same_text`` of the shorter is in the other.  Without enough
-    text to compare, the visual match stands (fail closed).
+    No, when the new one shows an account the old one does not
+    (``handle_new`` and ``handle_old``, the workers' own handles, count
+    when their image shows them): a copy cannot add what its source lacks,
+    so the same page seen by another account is not a copy.  No, when both
+    read at least ``MIN_WORDS`` words and less than ``same_text`` of the
+    shorter is in the other.  Without enough text to compare, the visual
+    match stands (fail closed).
     """
-    if not a or not b:
+    if not new or not old:
         return True
-    only_a = {h for h in _accounts(a, handle_a) if not _shows(b, h)}
-    only_b = {h for h in _accounts(b, handle_b) if not _shows(a, h)}
-    if only_a and only_b:
+    added = _accounts(new, handle_new) - _accounts(old, handle_old)
+    if any(not _shows(old, h) for h in added):
         return False
-    if min(len(a.split()), len(b.split())) < MIN_WORDS:
+    if min(len(new.split()), len(old.split())) < MIN_WORDS:
         return True
-    return word_overlap(a, b) >= same_text
+    return word_overlap(new, old) >= same_text
 
 
 # -- the checks --------------------------------------------------------------------

@@ -8,6 +8,7 @@ start-up (browser, OCR engine, store) and calls ``verify`` per proof; the CLI's
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,12 +21,13 @@ from verifier.evidence import EvidenceStore
 from verifier.forensics import screenshot_checks
 from verifier.images import ImageProblem, LoadedImage, load_screenshots
 from verifier.models import Check, Proof, Verdict
-from verifier.ocr import OcrEngine
+from verifier.ocr import OcrEngine, OcrResult
 from verifier.platforms import LiveEnv, Target, TargetError, get_adapter
 from verifier.policy import Policy
 from verifier.settings import Settings
 from verifier.sites import sites_for
 from verifier.store import Store
+from verifier.tamper import tamper_check
 from verifier.urlguard import UrlGuard
 
 log = logging.getLogger(__name__)
@@ -89,7 +91,7 @@ class Verifier:
         if target is not None:
             checks.append(self._live(proof, target))
             checks.extend(self._platform_proof_checks(proof, target))
-        checks.extend(self._proof_checks(proof, target))
+        checks.extend(self._proof_checks(proof, target, checks))
         status, reasons = self.policy.decide(proof, checks)
         verdict = Verdict(
             proof_id=proof.id, status=status, checks=checks, reasons=reasons,
@@ -137,7 +139,13 @@ class Verifier:
             return [Check(name=f"{proof.task.platform}.proof", outcome="unknown",
                           detail=f"checking the submitted proof stopped with an error: {exc}")]
 
-    def _proof_checks(self, proof: Proof, target: Target | None) -> list[Check]:
+    def _proof_checks(self, proof: Proof, target: Target | None,
+                      earlier: list[Check] | None = None) -> list[Check]:
+        """Screenshot forensics, duplicates, tampering hints and account sharing.
+
+        ``earlier`` holds the checks already run (the live check among them),
+        which the tampering hints compare the screenshot with.
+        """
         shots = proof.evidence.screenshots if proof.evidence else []
         loaded: list[LoadedImage | ImageProblem] = load_screenshots(
             shots, self.settings, self.guard)
@@ -151,10 +159,36 @@ class Verifier:
             checks.append(Check(name="proof.screenshot", outcome="unknown",
                                 detail=f"reading the screenshot failed: {exc}"))
         good = [img for img in loaded if isinstance(img, LoadedImage)]
+        texts = self._ocr_results(proof, good)
         if shots:
-            checks.extend(duplicate_checks(proof, good, self.store))
+            checks.append(self._guarded("proof.duplicate", proof, lambda: duplicate_checks(
+                proof, good, self.store, texts, self.policy.duplicates, self.evidence)[0]))
+        by_name = {c.name: c for c in [*(earlier or []), *checks]}
+        live = by_name.get(f"live.{proof.task.action}")
+        checks.append(self._guarded("proof.tamper", proof, lambda: tamper_check(
+            proof, loaded, texts, live, by_name.get("proof.state"))))
         checks.extend(account_checks(proof, self.store))
         return checks
+
+    def _ocr_results(self, proof: Proof, images: list[LoadedImage]) -> dict[str, OcrResult]:
+        """What OCR read in each image: the engine remembers the reads forensics made."""
+        texts: dict[str, OcrResult] = {}
+        for image in images:
+            try:
+                texts[image.sha256] = self.ocr.read_auto(image.image)
+            except Exception:  # forensics already said the image could not be read
+                log.exception("OCR failed for a screenshot of %s", proof.id)
+        return texts
+
+    @staticmethod
+    def _guarded(name: str, proof: Proof, run: Callable[[], Check]) -> Check:
+        """A crashing check is ``unknown`` with the error, never a crashed worker."""
+        try:
+            return run()
+        except Exception as exc:
+            log.exception("%s crashed for %s", name, proof.id)
+            return Check(name=name, outcome="unknown",
+                         detail=f"the {name} check stopped with an error: {exc}")
 
 
 def verdict_line(verdict: Verdict) -> dict[str, Any]:

@@ -236,16 +236,19 @@ def test_no_image_skips(store: Store) -> None:
 def test_same_content_rules() -> None:
     page = "following acme bangladesh @acme_bd followers posts"
     rafi, sumi = f"{page} rafi ahmed @rafi_bd", f"{page} sumi akter @sumi_bd"
-    assert not same_content(rafi, sumi)  # each shows an account the other does not
-    assert same_content(rafi, page)  # a crop that lost the viewer's corner
+    assert not same_content(sumi, rafi)  # the same page seen by another account
+    assert same_content(page, rafi)  # a crop that lost the first viewer's corner
+    assert not same_content(rafi, page)  # a full screenshot is no copy of an earlier crop
     assert same_content(rafi, None)  # no text: the visual match stands
     # A misread handle on a small copy is the same handle; a digit makes another account.
-    assert same_content(rafi, rafi.replace("@rafi_bd", "@rafi_ba"))
-    assert not same_content(rafi, rafi.replace("@rafi_bd", "@rafi_bd2"))
+    assert same_content(rafi.replace("@rafi_bd", "@rafi_ba"), rafi)
+    assert not same_content(rafi.replace("@rafi_bd", "@rafi_bd2"), rafi)
     # The workers' own handles count even without an @ on the page.
     plain = "cafe.dhanmondi following posts followers"
     assert not same_content(f"{plain} nusrat.jahan", f"{plain} rafi_bd",
-                            handle_a="nusrat.jahan", handle_b="rafi_bd")
+                            handle_new="nusrat.jahan", handle_old="rafi_bd")
+    assert same_content(f"{plain} rafi_bd", f"{plain} rafi_bd",
+                        handle_new="karim_bd", handle_old="rafi_bd")
     other = "gaming setup review comments subscribe share download clip"
     assert not same_content(page + " tech news today", other)
 
