@@ -22,7 +22,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from multiprocessing import util as mp_util
 from pathlib import Path
 from typing import Any
@@ -75,7 +75,7 @@ class Report:
     processes: int
     seconds: float  # wall time of the verification
     setup_seconds: float = 0.0
-    notes: list[str] = field(default_factory=list)
+    policy: str | None = None  # the policy file given instead of the default one
 
     def status(self, label: Label) -> str:
         outcome = self.outcomes.get(label.id)
@@ -210,7 +210,8 @@ def run(corpus_dir: Path, processes: int = 1, home: Path | None = None,
     finally:
         if not keep:
             shutil.rmtree(home, ignore_errors=True)
-    return Report(labels, outcomes, processes, seconds, setup)
+    return Report(labels, outcomes, processes, seconds, setup,
+                  str(policy) if policy is not None else None)
 
 
 def _verify_waves(waves: list[list[str]], env: dict[str, str], processes: int, log: Log,

@@ -72,7 +72,8 @@ def genuine_rates(report: Report) -> list[str]:
     lines = ["Genuine proofs approved",
              f"  L/S cells (a live check exists): {ok:>4}/{n:<4} {_pct(ok, n)}",
              f"  P cells (proof only):            {p_ok:>4}/{p_n:<4} {_pct(p_ok, p_n)}"
-             "   (the default policy leaves these to a moderator)"]
+             + (f"   (under the policy {report.policy})" if report.policy else
+                "   (the default policy leaves these to a moderator)")]
     for what, attr in (("language", "locale"), ("device", "device"), ("theme", "theme")):
         parts = []
         for value in sorted({getattr(lb, attr) for lb in live}):
@@ -147,6 +148,9 @@ def format_report(report: Report) -> str:
     head = (f"Corpus: {len(report.labels)} proofs, {genuine} genuine and "
             f"{len(report.labels) - genuine} fraudulent; cells L {kinds['L']}, S {kinds['S']}, "
             f"P {kinds['P']} proofs")
+    if report.policy:
+        head += (f"\nDecided under the policy {report.policy}; the labels expect the default "
+                 "policy (a genuine P-cell proof approved here counts as flagged->approved)")
     without = report.flagged_without_reason()
     sections = [
         [head], confusion(report), genuine_rates(report),
