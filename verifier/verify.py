@@ -8,6 +8,7 @@ start-up (browser, OCR engine, store) and calls ``verify`` per proof; the CLI's
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -45,6 +46,23 @@ def sandbox_web_hosts(sandbox: str) -> frozenset[str]:
         log.warning("could not read the sandbox's web hosts: %s", exc)
         return frozenset()
     return frozenset(str(h).lower() for h in hosts)
+
+
+_NAME = re.compile(r"@?[A-Za-z0-9_.-]+")
+
+
+def shown_name(target: Target) -> str | None:
+    """The name a screenshot of the target shows: the post's author when the URL
+    names it, else an account's or group's handle. Never a post id, an app
+    package or a numeric id: no page prints those, so looking for one failed
+    every honest screenshot of an Instagram post, a YouTube video, a Reddit
+    post or a Facebook group (proof.target is skipped there instead)."""
+    if target.owner:
+        return target.owner
+    if target.kind in ("account", "group") and _NAME.fullmatch(target.key) \
+            and not target.key.isdigit():
+        return target.key
+    return None
 
 
 def build_guard(settings: Settings) -> UrlGuard:
@@ -149,7 +167,7 @@ class Verifier:
         shots = proof.evidence.screenshots if proof.evidence else []
         loaded: list[LoadedImage | ImageProblem] = load_screenshots(
             shots, self.settings, self.guard)
-        target_handle = target.owner or target.key if target else None
+        target_handle = shown_name(target) if target else None
         checks: list[Check] = []
         try:
             checks.extend(screenshot_checks(proof, loaded, self.ocr, self.evidence,
