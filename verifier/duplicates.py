@@ -66,6 +66,8 @@ _CONFUSABLE = str.maketrans({"0": "o", "1": "l", "i": "l", "|": "l", "!": "l", "
                              "$": "s", "\u00a9": "@"})
 _JOINERS = re.compile(r"[._'\-]")
 _HANDLE_LIKE = re.compile(r"[@\u00a9]|\w[._]\w")
+_CLOCK = re.compile(r"(?<![\w:])\d{1,2}:\d{2}(?::\d{2})?(?![\w:])")
+_CLOCK_DIGITS = str.maketrans({"o": "0", "l": "1", "i": "1", "s": "5", "b": "8"})
 _AT_HANDLE = re.compile(r"[@\u00a9][a-z0-9_][a-z0-9_.]{2,}")  # "©0" from an icon is none
 Texts = Mapping[str, str | OcrResult]  # image sha256 -> what OCR read in it
 
@@ -131,13 +133,16 @@ def text_signature(text: str | OcrResult) -> str:
     read as a different handful of letters each time (on the real
     screenshots, re-encoded copies shared 41-100 % of all words but 50-100 %
     of the sure ones).  Order is kept so that a handle OCR split in two
-    ("rafi bd") can still be found in it.
+    ("rafi bd") can still be found in it.  Times of day ("13:57", the status
+    bar's clock) come first, whole.
     """
+    clocks = _CLOCK.findall(text.text if isinstance(text, OcrResult) else text)
     if isinstance(text, OcrResult):
         text = " ".join(w.text for w in text.words
                         if w.confidence >= SURE_WORD or _HANDLE_LIKE.search(w.text))
     tokens = (t.casefold().rstrip(".") for t in _TOKEN.findall(text))
-    return " ".join(dict.fromkeys(t for t in tokens if len(t) > 1))[:4000]
+    words = [*clocks, *(t for t in tokens if len(t) > 1)]
+    return " ".join(dict.fromkeys(words))[:4000]
 
 
 def _fold(token: str) -> str:
@@ -202,11 +207,21 @@ def _shows(sig: str, handle: str) -> bool:
     return find_handle(sig, handle) is not None
 
 
+def _other_moment(new: str, old: str) -> bool:
+    """Both show times of day, and none of the new one's is among the old one's."""
+    times_new = {t.translate(_CLOCK_DIGITS) for t in new.split() if _CLOCK.fullmatch(t)}
+    times_old = {t.translate(_CLOCK_DIGITS) for t in old.split() if _CLOCK.fullmatch(t)}
+    return bool(times_new and times_old and not times_new & times_old)
+
+
 def same_content(new: str | None, old: str | None, same_text: float = SAME_TEXT,
                  handle_new: str | None = None, handle_old: str | None = None) -> bool:
     """Can the new image be a copy of the old one, as far as their words tell?
 
-    No, when the new one shows an account the old one does not
+    No, when both show times of day and none is the same: a phone's status
+    bar clock (or a video's position) differs between two screenshots taken
+    a minute apart, while a copy keeps it.  No, when the new one shows an
+    account the old one does not
     (``handle_new`` and ``handle_old``, the workers' own handles, count
     when their image shows them): a copy cannot add what its source lacks,
     so the same page seen by another account is not a copy.  No, when both
@@ -216,6 +231,8 @@ def same_content(new: str | None, old: str | None, same_text: float = SAME_TEXT,
     """
     if not new or not old:
         return True
+    if _other_moment(new, old):
+        return False
     added = _accounts(new, handle_new) - _accounts(old, handle_old)
     if any(not _shows(old, h) for h in added):
         return False
@@ -340,8 +357,9 @@ def account_checks(proof: Proof, store: Store) -> list[Check]:
         problems.append(f"the {platform} account @{handle} is also used by "
                         f"{' and by '.join(parts)}: one account should belong to one worker")
     if campaign is not None:
-        mine = normalise_handle(handle)
-        extra = store.handles_of_worker(proof.worker.id, platform, campaign) - {mine}
+        mine = _loose(handle)
+        extra = {h for h in store.handles_of_worker(proof.worker.id, platform, campaign)
+                 if _loose(h) != mine}
         if extra:
             listed = ", ".join(f"@{h}" for h in sorted(extra)[:5])
             problems.append(f"worker {proof.worker.id} has also submitted proofs in this "
@@ -352,6 +370,11 @@ def account_checks(proof: Proof, store: Store) -> list[Check]:
     return [Check(name="proof.account", outcome="pass",
                   detail=f"@{handle} is used by this worker only, and is the only {platform} "
                          "account this worker used in this campaign")]
+
+
+def _loose(handle: str) -> str:
+    """One account written two ways ("ayesha.rahman", "Ayesha Rahman") is one account."""
+    return re.sub(r"[\W_]+", "", normalise_handle(handle))
 
 
 def _workers(ids: set[str]) -> str:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFont
 
 from fixtures.proofgen import ProofRenderer, Shot
 from fixtures.sandbox.server import SandboxServer
@@ -35,6 +35,8 @@ from verifier.settings import Settings
 from verifier.store import Store
 
 pytestmark = pytest.mark.integration
+
+SANS = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 
 WORLD = """
 platforms:
@@ -224,6 +226,27 @@ def test_real_screenshots_copied_and_distinct(ocr_engine: OcrEngine, submit: Sub
     assert "proof p-1" in check.detail and "p-2" not in check.detail
 
 
+def test_the_status_bar_clock_tells_two_moments_apart(ocr_engine: OcrEngine,
+                                                     submit: Submit) -> None:
+    """Two workers' screenshots of one page a few minutes apart differ in the clock only."""
+    original = Image.open(screenshot("barinsta_instagram_1.png")).convert("RGB")
+    clock = next(w for w in ocr_engine.read_auto(original).words if w.text == "13:57")
+    left, top, width, height = clock.box
+    later = original.copy()
+    draw = ImageDraw.Draw(later)
+    draw.rectangle((left - 2, top - 2, left + width + 2, top + height + 2),
+                   fill=original.getpixel((left - 4, top - 4)))
+    draw.text((left, top - height // 4), "14:08", fill="white",
+              font=ImageFont.truetype(str(SANS), round(height * 1.3)))
+    assert "14:08" in ocr_engine.read_auto(later).text
+    assert submit("p-1", "w-1", "elli.n.q", encode(original)).outcome == "pass"
+    other = submit("p-2", "w-2", "elli.n.q", encode(later))
+    assert other.outcome == "pass", other.detail  # another moment: not a copy
+    copy = submit("p-3", "w-3", "elli.n.q", encode(scaled(original, 0.7), "JPEG", 70))
+    assert copy.outcome == "fail"
+    assert "proof p-1" in copy.detail and "p-2" not in copy.detail
+
+
 def test_no_image_skips(store: Store) -> None:
     p = proof("p-1", "w-1", "rafi_bd")
     store.add_proof(p)
@@ -251,6 +274,10 @@ def test_same_content_rules() -> None:
                         handle_new="karim_bd", handle_old="rafi_bd")
     other = "gaming setup review comments subscribe share download clip"
     assert not same_content(page + " tech news today", other)
+    # Times of day: a copy keeps the clock, another screenshot a minute later does not.
+    assert not same_content(f"13:57 {page}", f"13:58 {page}")
+    assert same_content(f"l3:57 {page}", f"13:57 {page}")  # a misread digit
+    assert same_content(page, f"13:57 {page}")  # the status bar was cropped away
 
 
 def test_word_overlap_forgives_ocr_slips() -> None:
@@ -307,6 +334,14 @@ def test_a_worker_with_several_accounts_in_a_campaign(store: Store) -> None:
     assert check.detail == ("worker w-1 has also submitted proofs in this campaign as "
                             "@rafi_bd_2 on x, besides @rafi_bd: one worker should do a "
                             "campaign's task with one account")
+
+
+def test_one_account_written_two_ways_is_one_account(store: Store) -> None:
+    """Facebook proofs name the account by its username or by the name it shows."""
+    add(store, "p-1", "w-1", "ayesha.rahman", platform="facebook")
+    [check] = account_checks(add(store, "p-2", "w-1", "Ayesha Rahman", platform="facebook"),
+                             store)
+    assert check.outcome == "pass", check.detail
 
 
 def test_no_handle_skips_the_account_check(store: Store) -> None:
