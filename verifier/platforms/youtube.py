@@ -126,7 +126,9 @@ class YouTubeAdapter(Adapter):
         key = self._channel_key(segments)
         if key is None:
             raise TargetError(f"{url!r} does not name a YouTube video or channel")
-        return Target("youtube", "account", key, f"{base}/{key}")
+        # The name a screenshot shows for the channel, for proof forensics.
+        shown = None if key.startswith("channel/") else key.split("/")[-1].lstrip("@")
+        return Target("youtube", "account", key, f"{base}/{key}", owner=shown)
 
     def _channel_key(self, segments: list[str]) -> str | None:
         """``@handle``, ``channel/UC...``, ``c/NAME`` or ``user/NAME`` from a path."""
