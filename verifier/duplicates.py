@@ -18,8 +18,9 @@ the way it does (figures in docs/ocr.md, section 8):
   perceptual hash (the rendered X profiles of two followers are 0 bits
   apart): what differs is the account shown.  A near image is a copy of an
   earlier one only if its words say the same (``same_content``): it shows
-  no account the earlier one does not (a copy cannot add what its source
-  lacks), and enough of the shorter text is in the longer one.  A crop that
+  no account more often than the earlier one does (a copy cannot add what
+  its source lacks), the status-bar clocks agree, and enough of the shorter
+  text is in the longer one.  A crop that
   cut the first worker's handle away is still a copy: showing fewer
   accounts is what cropping does.  The other way round, a worker's own
   full screenshot is never called a copy of an earlier crop that lacks
@@ -44,7 +45,7 @@ from PIL import Image
 from verifier.models import Check, Proof
 from verifier.ocr import OcrResult
 from verifier.store import normalise_handle
-from verifier.textmatch import find_handle
+from verifier.textmatch import find_all
 
 if TYPE_CHECKING:
     from verifier.evidence import EvidenceStore
@@ -68,6 +69,7 @@ _JOINERS = re.compile(r"[._'\-]")
 _HANDLE_LIKE = re.compile(r"[@\u00a9]|\w[._]\w")
 _CLOCK = re.compile(r"(?<![\w:])\d{1,2}:\d{2}(?::\d{2})?(?![\w:])")
 _CLOCK_DIGITS = str.maketrans({"o": "0", "l": "1", "i": "1", "s": "5", "b": "8"})
+_SPLIT_HANDLE = re.compile(r"(\w_)\s+(?=\w)")
 _AT_HANDLE = re.compile(r"[@\u00a9][a-z0-9_][a-z0-9_.]{2,}")  # "©0" from an icon is none
 Texts = Mapping[str, str | OcrResult]  # image sha256 -> what OCR read in it
 
@@ -126,23 +128,24 @@ def probe_hashes(image: Image.Image) -> list[str]:
 # -- what the words say ----------------------------------------------------------
 
 def text_signature(text: str | OcrResult) -> str:
-    """The words OCR read, lower-cased, each once, in reading order.
+    """The words OCR read, lower-cased, in reading order.
 
     From an ``OcrResult`` only the words Tesseract is sure of (``SURE_WORD``)
     count, and every word that looks like a handle: photos and video frames
     read as a different handful of letters each time (on the real
     screenshots, re-encoded copies shared 41-100 % of all words but 50-100 %
-    of the sure ones).  Order is kept so that a handle OCR split in two
-    ("rafi bd") can still be found in it.  Times of day ("13:57", the status
-    bar's clock) come first, whole.
+    of the sure ones).  Order and repeats are kept, so that a handle OCR
+    split in two ("rafi bd") can still be found and an account's mentions
+    counted.  Times of day ("13:57", the status bar's clock) come first, whole.
     """
     clocks = _CLOCK.findall(text.text if isinstance(text, OcrResult) else text)
     if isinstance(text, OcrResult):
         text = " ".join(w.text for w in text.words
                         if w.confidence >= SURE_WORD or _HANDLE_LIKE.search(w.text))
+    text = _SPLIT_HANDLE.sub(r"\1", text)  # "@acme_ bd", as OCR often reads it
     tokens = (t.casefold().rstrip(".") for t in _TOKEN.findall(text))
-    words = [*clocks, *(t for t in tokens if len(t) > 1)]
-    return " ".join(dict.fromkeys(words))[:4000]
+    words = [*dict.fromkeys(clocks), *(t for t in tokens if len(t) > 1)]
+    return " ".join(words)[:4000]
 
 
 def _fold(token: str) -> str:
@@ -182,7 +185,7 @@ def word_overlap(a: str, b: str) -> float:
 def _accounts(sig: str, known: str | None) -> set[str]:
     """The handles a signature shows: ``@words`` and the worker's own handle if present."""
     shown = {t[1:] for t in sig.split() if _AT_HANDLE.fullmatch(t)}
-    if known and _shows(sig, known):
+    if known and _mentions(sig, known):
         shown.add(known.strip().lstrip("@").casefold())
     return shown
 
@@ -201,10 +204,10 @@ def _same_handle(token: str, handle: str) -> bool:
     return not any(ch.isdigit() for ch in set(a) ^ set(b))
 
 
-def _shows(sig: str, handle: str) -> bool:
-    if any(_same_handle(t, handle) for t in sig.split()):
-        return True
-    return find_handle(sig, handle) is not None
+def _mentions(sig: str, handle: str) -> int:
+    """How often a signature shows an account: as one word, else as OCR split it."""
+    found = sum(_same_handle(t, handle) for t in sig.split())
+    return found or len(find_all(sig, handle, "handle"))
 
 
 def _other_moment(new: str, old: str) -> bool:
@@ -221,7 +224,9 @@ def same_content(new: str | None, old: str | None, same_text: float = SAME_TEXT,
     No, when both show times of day and none is the same: a phone's status
     bar clock (or a video's position) differs between two screenshots taken
     a minute apart, while a copy keeps it.  No, when the new one shows an
-    account the old one does not
+    account more often than the old one does (Facebook shows the viewer's
+    name at the top and a commenter's under the post: another worker's view
+    of a post the new worker commented on is no copy)
     (``handle_new`` and ``handle_old``, the workers' own handles, count
     when their image shows them): a copy cannot add what its source lacks,
     so the same page seen by another account is not a copy.  No, when both
@@ -233,8 +238,7 @@ def same_content(new: str | None, old: str | None, same_text: float = SAME_TEXT,
         return True
     if _other_moment(new, old):
         return False
-    added = _accounts(new, handle_new) - _accounts(old, handle_old)
-    if any(not _shows(old, h) for h in added):
+    if any(_mentions(new, h) > _mentions(old, h) for h in _accounts(new, handle_new)):
         return False
     if min(len(new.split()), len(old.split())) < MIN_WORDS:
         return True
@@ -310,7 +314,11 @@ def duplicate_checks(proof: Proof, images: list[LoadedImage], store: Store,
                            fingerprint(image.image), image.dhash, sigs.get(image.sha256))
     problems: list[str] = []
     refs: list[str] = []
-    for n, image in enumerate(images, start=1):
+    # Numbered as the proof numbers them (load_screenshots), unless the caller did not.
+    numbers = [i.index for i in images]
+    if len(set(numbers)) != len(numbers):
+        numbers = list(range(1, len(images) + 1))
+    for n, image in zip(numbers, images, strict=True):
         exact = store.find_exact(image.sha256, exclude_proof=proof.id)
         near = _near(image, store, proof, rules, sigs.get(image.sha256), {image.sha256})
         found = [_Found(s, True) for s in exact] + [_Found(s, False) for s in near]

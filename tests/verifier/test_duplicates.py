@@ -274,6 +274,15 @@ def test_same_content_rules() -> None:
                         handle_new="karim_bd", handle_old="rafi_bd")
     other = "gaming setup review comments subscribe share download clip"
     assert not same_content(page + " tech news today", other)
+    # Facebook shows the viewer's name on top and commenters' under the post: another
+    # worker's view of a post this worker commented on is no copy; a crop of it is.
+    post = "acme bangladesh eid wallpapers rafi ahmed these look great tanvir hossain nice"
+    assert not same_content(f"tanvir hossain {post}", f"rafi ahmed {post}",
+                            handle_new="Tanvir Hossain", handle_old="Rafi Ahmed")
+    assert same_content(post, f"rafi ahmed {post}", handle_new="Tanvir Hossain",
+                        handle_old="Rafi Ahmed")
+    # A handle OCR split after its underscore is the same handle.
+    assert text_signature("Following @acme_ bd") == "following @acme_bd"
     # Times of day: a copy keeps the clock, another screenshot a minute later does not.
     assert not same_content(f"13:57 {page}", f"13:58 {page}")
     assert same_content(f"l3:57 {page}", f"13:57 {page}")  # a misread digit
