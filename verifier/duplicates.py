@@ -224,21 +224,21 @@ def same_content(new: str | None, old: str | None, same_text: float = SAME_TEXT,
     No, when both show times of day and none is the same: a phone's status
     bar clock (or a video's position) differs between two screenshots taken
     a minute apart, while a copy keeps it.  No, when the new one shows an
-    account more often than the old one does (Facebook shows the viewer's
-    name at the top and a commenter's under the post: another worker's view
-    of a post the new worker commented on is no copy)
-    (``handle_new`` and ``handle_old``, the workers' own handles, count
-    when their image shows them): a copy cannot add what its source lacks,
-    so the same page seen by another account is not a copy.  No, when both
-    read at least ``MIN_WORDS`` words and less than ``same_text`` of the
-    shorter is in the other.  Without enough text to compare, the visual
-    match stands (fail closed).
+    account (an ``@handle``, or a worker's own handle or name:
+    ``handle_new``, ``handle_old``) more often than the old one: a copy
+    cannot add what its source lacks, so the same page seen by another
+    account is no copy, even on Facebook, where that account may also be
+    named under the post as a commenter.  No, when both read at least
+    ``MIN_WORDS`` words and less than ``same_text`` of the shorter is in the
+    other.  Without enough text to compare, the visual match stands (fail
+    closed).
     """
     if not new or not old:
         return True
     if _other_moment(new, old):
         return False
-    if any(_mentions(new, h) > _mentions(old, h) for h in _accounts(new, handle_new)):
+    accounts = _accounts(new, handle_new) | _accounts(new, handle_old)
+    if any(_mentions(new, h) > _mentions(old, h) for h in accounts):
         return False
     if min(len(new.split()), len(old.split())) < MIN_WORDS:
         return True
