@@ -30,6 +30,8 @@ from urllib.parse import parse_qs, urlsplit
 from playwright.sync_api import Page, Response
 
 from verifier.browser.pool import ContextInfo
+from verifier.comments import Comment as Said
+from verifier.comments import judge_comment
 from verifier.models import Check, Outcome, Proof
 from verifier.platforms.base import (
     Adapter,
@@ -287,7 +289,8 @@ class YouTubeAdapter(Adapter):
                                         f"YouTube says \u201c{off}\u201d")
                 return self.unknown(name, "layout changed: the watch page has no comment section "
                                           "continuation", evidence)
-            found, seen, outcome, detail = self._scan_comments(page, capture, worker, proof, env)
+            found, seen, outcome, detail, read = self._scan_comments(page, capture, worker,
+                                                                     proof, env)
             if found is not None:
                 self._reveal(page, found.text)
                 evidence.append(env.evidence.put_json({
@@ -297,6 +300,14 @@ class YouTubeAdapter(Adapter):
         who = f"@{worker.lstrip('@')}" if worker.startswith("@") else worker
         where = f"\u201c{title}\u201d ({seen} comment(s) read)"
         if outcome == "pass" and found is not None:
+            # The same words as another account's comment: the cheapest comment fraud.
+            # YouTube's order ("Top comments") says nothing of who wrote first, so
+            # any same text counts and a moderator sees both (verifier.comments).
+            mine = [c for c in read if self._mine(c, worker)]
+            judged = [Said(author=worker if c in mine else c.author, text=c.text) for c in read]
+            copied = judge_comment(name, [worker], judged, proof.task, where, evidence)
+            if copied.outcome != "pass":
+                return copied
             return Check(name=name, outcome="pass", evidence=evidence,
                          detail=f"{who} commented on {where}: \u201c{found.text}\u201d")
         if outcome == "mismatch" and found is not None:
@@ -317,9 +328,19 @@ class YouTubeAdapter(Adapter):
                     return text_of(message.get("text"))
         return ""
 
+    @staticmethod
+    def _mine(comment: Comment, worker: str) -> bool:
+        channel_id = worker.removeprefix("channel/") if worker.startswith("channel/") else ""
+        return comment.by(worker) or (bool(channel_id)
+                                      and comment.author_channel_id == channel_id)
+
     def _scan_comments(self, page: Page, capture: JsonCapture, worker: str, proof: Proof,
-                       env: LiveEnv) -> tuple[Comment | None, int, str, str]:
-        """Read comment pages in fetch order: (comment, seen, outcome, detail)."""
+                       env: LiveEnv) -> tuple[Comment | None, int, str, str, list[Comment]]:
+        """Read comment pages in fetch order: (comment, seen, outcome, detail, all read).
+
+        After the worker's comment is found the remaining pages are read too
+        (up to the page limit), so a copy of a comment further down is seen.
+        """
         endpoint = self.js["comments_endpoint"]
         try:
             page.locator(self.data["selectors"]["comments"]).first.scroll_into_view_if_needed()
@@ -328,44 +349,52 @@ class YouTubeAdapter(Adapter):
         seen, index = 0, 0
         mismatch: Comment | None = None
         mismatch_detail = ""
+        passed: Comment | None = None
+        read: list[Comment] = []
         task = proof.task
-        channel_id = worker.removeprefix("channel/") if worker.startswith("channel/") else ""
         while True:
             arrived = index < len(capture.of(endpoint)) or self._wait_for(
                 page, capture, endpoint, index + 1)
             if not arrived:
+                if passed is not None:
+                    return passed, seen, "pass", "", read
                 wall = self._json_wall(capture, page)
                 return mismatch, seen, "unknown", wall or (
-                    f"YouTube stopped loading comments after {index} page(s)")
+                    f"YouTube stopped loading comments after {index} page(s)"), read
             status, body = capture.of(endpoint)[index]
             index += 1
             if status != 200 or not isinstance(body, dict):
+                if passed is not None:
+                    return passed, seen, "pass", "", read
                 wall = self._json_wall(capture, page)
-                return mismatch, seen, "unknown", wall or f"YouTube answered {status} for comments"
+                return (mismatch, seen, "unknown",
+                        wall or f"YouTube answered {status} for comments", read)
             result = parse_comments(body, self.js["comments_key"], self.js["comment_renderer"])
             if not result.layout_ok:
+                if passed is not None:
+                    return passed, seen, "pass", "", read
                 return mismatch, seen, "unknown", ("layout changed: the comments response has no "
-                                                   f"{self.js['comments_key']}")
+                                                   f"{self.js['comments_key']}"), read
             seen += len(result.comments)
+            read.extend(result.comments)
             for comment in result.comments:
-                by_id = bool(channel_id) and comment.author_channel_id == channel_id
-                if not (comment.by(worker) or by_id):
+                if passed is not None or not self._mine(comment, worker):
                     continue
                 problem = comment_text_problem(comment.text, task.comment_text,
                                                task.min_comment_words)
                 if problem is None:
-                    return comment, seen, "pass", ""
-                if mismatch is None:
+                    passed = comment
+                elif mismatch is None:
                     mismatch, mismatch_detail = comment, problem
-            if not result.continuation:
+            if not result.continuation or index >= env.settings.max_list_pages:
+                if passed is not None:
+                    return passed, seen, "pass", "", read
                 if mismatch is not None:
-                    return mismatch, seen, "mismatch", mismatch_detail
-                return None, seen, "exhausted", ""
-            if index >= env.settings.max_list_pages:
-                if mismatch is not None:
-                    return mismatch, seen, "mismatch", mismatch_detail
+                    return mismatch, seen, "mismatch", mismatch_detail, read
+                if not result.continuation:
+                    return None, seen, "exhausted", "", read
                 return None, seen, "unknown", (f"no comment by the worker among the first {seen} "
-                                               "and the comments go on past the page limit")
+                                               "and the comments go on past the page limit"), read
             page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
 
     def _wait_for(self, page: Page, capture: JsonCapture, endpoint: str, count: int) -> bool:

@@ -147,6 +147,18 @@ def test_deleted_comment_is_seen_on_reverification(sandbox, yt):
     assert live(yt.verify(p, kind="reverify"), "comment").outcome == "fail"
 
 
+def test_copied_comment_fails(sandbox, yt):
+    """YouTube's comment order says nothing of who wrote first: a copy flags both."""
+    admin(sandbox, op="add_comment", platform="youtube", post=VIDEO, author="hidden_bd",
+          text="Great offer, ordered two!")
+    copier = live(yt.verify(proof("comment", WATCH, "hidden_bd", "p-copy")), "comment")
+    assert copier.outcome == "fail", copier.detail
+    assert "repeats the comment by @rafi_bd" in copier.detail
+    first = live(yt.verify(proof("comment", WATCH, "rafi_bd", "p-first")), "comment")
+    assert first.outcome == "fail" and "repeats the comment by @hidden_bd" in first.detail
+    admin(sandbox, op="reset")
+
+
 def test_comment_on_missing_video_fails(yt):
     check = live(yt.verify(proof("comment", "https://www.youtube.com/shorts/xxxxxxxxxxx",
                                  "rafi_bd")), "comment")
