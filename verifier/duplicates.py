@@ -25,6 +25,12 @@ the way it does (figures in docs/ocr.md, section 8):
   accounts is what cropping does.  The other way round, a worker's own
   full screenshot is never called a copy of an earlier crop that lacks
   their handle.
+* Pages laid out alike are near too: two sparse profiles of one site's
+  template, or of two sites, come within a few bits in some probe crop.  A
+  copy of a screenshot of another page cannot prove this task (the target
+  and state checks see to that), so a near image submitted for another
+  target counts only when the words positively agree (``OTHER_PAGE_TEXT``
+  of enough words), never on the look alone.
 
 The image is recorded before the search, so two workers who submit the same
 screenshot at the same moment each find the other: concurrency can only make
@@ -44,6 +50,7 @@ from PIL import Image
 
 from verifier.models import Check, Proof
 from verifier.ocr import OcrResult
+from verifier.platforms import TargetError, get_adapter
 from verifier.store import normalise_handle
 from verifier.textmatch import find_all
 
@@ -54,6 +61,7 @@ if TYPE_CHECKING:
 
 NEAR_DISTANCE = 10  # of 64 bits; the policy file's duplicates.near_distance overrides it
 SAME_TEXT = 0.5  # share of the shorter text's words found in the other (duplicates.same_text)
+OTHER_PAGE_TEXT = 0.8  # the same, for an image submitted for another target
 INSET = 0.08  # cut from each side before the stored fingerprint is taken
 HASH_SIDE = 512  # fingerprints are taken on a copy no longer than this (fast, and stable)
 PROBE_LIMIT = 100  # nearest earlier images asked for per probe
@@ -205,9 +213,14 @@ def _same_handle(token: str, handle: str) -> bool:
 
 
 def _mentions(sig: str, handle: str) -> int:
-    """How often a signature shows an account: as one word, else as OCR split it."""
+    """How often a signature shows an account, as one word or as OCR split it.
+
+    Both counts are taken and the larger kept: a page that names the account
+    once whole ("sumi_bd" in the header) and once split ("sumi bd" under a
+    comment) names it twice, and its copy names it twice as well.
+    """
     found = sum(_same_handle(t, handle) for t in sig.split())
-    return found or len(find_all(sig, handle, "handle"))
+    return max(found, len(find_all(sig, handle, "handle")))
 
 
 def _other_moment(new: str, old: str) -> bool:
@@ -218,7 +231,8 @@ def _other_moment(new: str, old: str) -> bool:
 
 
 def same_content(new: str | None, old: str | None, same_text: float = SAME_TEXT,
-                 handle_new: str | None = None, handle_old: str | None = None) -> bool:
+                 handle_new: str | None = None, handle_old: str | None = None,
+                 other_page: bool = False) -> bool:
     """Can the new image be a copy of the old one, as far as their words tell?
 
     No, when both show times of day and none is the same: a phone's status
@@ -231,18 +245,39 @@ def same_content(new: str | None, old: str | None, same_text: float = SAME_TEXT,
     named under the post as a commenter.  No, when both read at least
     ``MIN_WORDS`` words and less than ``same_text`` of the shorter is in the
     other.  Without enough text to compare, the visual match stands (fail
-    closed).
+    closed), except for an image of another page (``other_page``): there the
+    words must agree, at least ``OTHER_PAGE_TEXT`` of enough of them.
     """
     if not new or not old:
-        return True
+        return not other_page
     if _other_moment(new, old):
         return False
     accounts = _accounts(new, handle_new) | _accounts(new, handle_old)
     if any(_mentions(new, h) > _mentions(old, h) for h in accounts):
         return False
     if min(len(new.split()), len(old.split())) < MIN_WORDS:
-        return True
-    return word_overlap(new, old) >= same_text
+        return not other_page
+    return word_overlap(new, old) >= (max(same_text, OTHER_PAGE_TEXT) if other_page
+                                      else same_text)
+
+
+def subject(platform: str | None, url: str | None) -> str | None:
+    """What a proof is about, one spelling for every URL form of one target.
+
+    ``x.com/acme_bd`` and ``twitter.com/ACME_BD/`` are one account: the
+    platform's adapter says so.  A URL its adapter refuses keeps its own
+    spelling, lower-cased.
+    """
+    if not platform or not url:
+        return None
+    adapter = get_adapter(platform)
+    try:
+        if adapter is not None:
+            target = adapter.parse_target(url)
+            return f"{platform}:{target.kind}:{target.key.casefold()}"
+    except TargetError:
+        pass
+    return f"{platform}:{url.strip().rstrip('/').casefold()}"
 
 
 # -- the checks --------------------------------------------------------------------
@@ -273,8 +308,15 @@ def _near(image: LoadedImage, store: Store, proof: Proof, rules: DuplicateRules,
                                             seen.distance < best[key].distance):
                 best[key] = seen
     handle = proof.worker.handle
+    mine = subject(proof.task.platform, proof.task.target)
+
+    def elsewhere(seen: ImageSeen) -> bool:
+        theirs = subject(seen.platform, seen.target)
+        return mine is not None and theirs is not None and theirs != mine
+
     return [seen for seen in sorted(best.values(), key=lambda s: (s.distance, s.proof_id))
-            if same_content(sig, seen.text_sig, rules.same_text, handle, seen.handle)]
+            if same_content(sig, seen.text_sig, rules.same_text, handle, seen.handle,
+                            other_page=elsewhere(seen))]
 
 
 def _sentence(n: int, found: _Found, proof: Proof) -> str:

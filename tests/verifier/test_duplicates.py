@@ -80,10 +80,10 @@ def encode(image: Image.Image, fmt: str = "PNG", quality: int = 90) -> LoadedIma
     return loaded
 
 
-def proof(pid: str, worker: str, handle: str | None, campaign: str | None = "c1") -> Proof:
+def proof(pid: str, worker: str, handle: str | None, campaign: str | None = "c1",
+          target: str = "https://x.com/acme_bd") -> Proof:
     return parse_proof({"id": pid, **({"campaign": campaign} if campaign else {}),
-                        "task": {"action": "follow", "platform": "x",
-                                 "target": "https://x.com/acme_bd"},
+                        "task": {"action": "follow", "platform": "x", "target": target},
                         "worker": {"id": worker, **({"handle": handle} if handle else {})}})
 
 
@@ -247,6 +247,27 @@ def test_the_status_bar_clock_tells_two_moments_apart(ocr_engine: OcrEngine,
     assert "proof p-1" in copy.detail and "p-2" not in copy.detail
 
 
+def test_a_look_alike_submitted_for_another_target_needs_words(
+        rendered: dict[str, Image.Image], store: Store) -> None:
+    """Without words to compare, a near image counts as a copy only for the same target.
+
+    Sparse pages of one template (or of two sites) come near in some probe crop;
+    a copy of another page's screenshot cannot prove this task anyway.
+    """
+    first = proof("p-1", "w-rafi", "rafi_bd")
+    store.add_proof(first)
+    duplicate_checks(first, [encode(rendered["rafi_bd"])], store, {})
+    for pid, target, quality, outcome in [
+        ("p-other", "https://x.com/shop_bd", 80, "pass"),  # another account's page
+        ("p-same", "https://twitter.com/ACME_BD/", 70, "fail"),  # the same one, spelt otherwise
+    ]:
+        p = proof(pid, "w-karim", "karim_bd", target=target)
+        store.add_proof(p)
+        [check] = duplicate_checks(p, [encode(rendered["rafi_bd"], "JPEG", quality)], store, {})
+        assert check.outcome == outcome, (target, check.detail)
+    assert "proof p-1" in check.detail and "p-other" not in check.detail
+
+
 def test_no_image_skips(store: Store) -> None:
     p = proof("p-1", "w-1", "rafi_bd")
     store.add_proof(p)
@@ -287,6 +308,31 @@ def test_same_content_rules() -> None:
     assert not same_content(f"13:57 {page}", f"13:58 {page}")
     assert same_content(f"l3:57 {page}", f"13:57 {page}")  # a misread digit
     assert same_content(page, f"13:57 {page}")  # the status bar was cropped away
+
+
+def test_an_account_named_whole_and_split_is_counted_twice() -> None:
+    """Read by OCR from two workers' views of one Reddit post (the corpus): the viewer's
+    handle on top, whole, and the commenters' handles split under their comments."""
+    post = ("acme bd eid sale starts today rafi bd delivery was fast for me ordered two "
+            "sumi bd tanvir bd nadia bd prices are better than last year")
+    sumi, tanvir = f"reddit sumi_bd acmedeals {post}", f"reddit tanvir_bd acmedeals {post}"
+    assert not same_content(sumi, tanvir, handle_new="sumi_bd", handle_old="tanvir_bd")
+    assert same_content(tanvir, tanvir, handle_new="sumi_bd", handle_old="tanvir_bd")
+
+
+def test_another_pages_screenshot_needs_its_words_to_agree() -> None:
+    """Signatures OCR read from one worker's follow screenshots of two sparse pages."""
+    tiktok = "tiktok @rafi_bd acme.shop acme shop following following followers"
+    reddit = "acme bangladesh acme_bd karma rafi_bd following"
+    group = "facebook rafi ahmed acme fans public group members joined members"
+    page = "facebook rafi ahmed acme bangladesh following"
+    for new, old in [(tiktok, reddit), (group, page)]:
+        assert same_content(new, old, handle_new="rafi_bd", handle_old="rafi_bd")
+        assert not same_content(new, old, handle_new="rafi_bd", handle_old="rafi_bd",
+                                other_page=True)
+    assert same_content(tiktok, tiktok, other_page=True)  # the words agree: a copy
+    assert not same_content(None, tiktok, other_page=True)  # no words: the look alone
+    assert not same_content("tiktok following", "tiktok following", other_page=True)
 
 
 def test_word_overlap_forgives_ocr_slips() -> None:

@@ -59,6 +59,8 @@ class ImageSeen:
     phash: str
     distance: int
     text_sig: str | None = None
+    platform: str | None = None  # the task it was submitted for, to tell a copy
+    target: str | None = None  # of this task's proof from a look-alike of another page
 
 
 def normalise_hash64(value: str, what: str = "phash") -> str:
@@ -149,14 +151,17 @@ def record_image(
 _COLUMNS = (
     images.c.id, images.c.proof_id, images.c.worker_id, images.c.campaign,
     images.c.handle, images.c.sha256, images.c.phash, images.c.text_sig,
+    proofs.c.platform, proofs.c.target,
 )
+# Every fingerprint belongs to a stored proof (a foreign key), so the join keeps them all.
+_FROM = images.join(proofs, images.c.proof_id == proofs.c.id)
 
 
 def _seen(m: RowMapping, distance: int) -> ImageSeen:
     return ImageSeen(
         proof_id=m["proof_id"], worker_id=m["worker_id"], campaign=m["campaign"],
         handle=m["handle"], sha256=m["sha256"], phash=m["phash"], distance=distance,
-        text_sig=m["text_sig"],
+        text_sig=m["text_sig"], platform=m["platform"], target=m["target"],
     )
 
 
@@ -181,6 +186,7 @@ def find_exact(
     sha = normalise_sha256(sha256)
     query = (
         select(*_COLUMNS)
+        .select_from(_FROM)
         .where(images.c.sha256 == sha, *_scope(exclude_proof, campaign))
         .order_by(images.c.id)
         .limit(limit)
@@ -221,12 +227,13 @@ def find_near(
 
     with db.read() as conn:
         if len(neighbours[0]) > MAX_BAND_NEIGHBOURS:
-            for m in conn.execute(select(*_COLUMNS).where(*where)).mappings():
+            for m in conn.execute(select(*_COLUMNS).select_from(_FROM).where(*where)
+                                  ).mappings():
                 consider(m)
         else:
             for column, values in zip(BAND_COLUMNS, neighbours, strict=True):
                 match = column == values[0] if len(values) == 1 else column.in_(values)
-                query = select(*_COLUMNS).where(and_(match, *where))
+                query = select(*_COLUMNS).select_from(_FROM).where(and_(match, *where))
                 for m in conn.execute(query).mappings():
                     consider(m)
 
