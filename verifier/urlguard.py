@@ -16,12 +16,12 @@ from urllib.parse import urlsplit
 
 PLATFORM_HOSTS: dict[str, tuple[str, ...]] = {
     "x": ("x.com", "twitter.com", "twimg.com"),
-    "instagram": ("instagram.com", "cdninstagram.com"),
-    "facebook": ("facebook.com", "fbcdn.net"),
+    "instagram": ("instagram.com", "instagr.am", "cdninstagram.com"),
+    "facebook": ("facebook.com", "fb.com", "fb.watch", "fbcdn.net"),
     "reddit": ("reddit.com", "redd.it", "redditstatic.com"),
     "youtube": ("youtube.com", "youtu.be", "ytimg.com", "ggpht.com"),
     "tiktok": ("tiktok.com",),
-    "telegram": ("t.me", "telegram.me", "telegram.org"),
+    "telegram": ("t.me", "telegram.me", "telegram.dog", "telegram.org"),
     "github": ("github.com", "githubusercontent.com"),
     "playstore": ("play.google.com",),
 }

@@ -1,6 +1,7 @@
 import pytest
 
-from verifier.urlguard import UrlGuard, UrlRefused
+from verifier.platforms.base import DATA_DIR, load_platform_data
+from verifier.urlguard import UrlGuard, UrlRefused, platform_of_host
 
 
 def resolver(table):
@@ -45,3 +46,13 @@ def test_declared_web_host_allowed_and_sandbox_skips_dns():
     assert guard.check("https://shop.example.com/register") == "shop.example.com"
     with pytest.raises(UrlRefused):
         guard.check("https://other.example.com/")
+
+
+@pytest.mark.parametrize("platform", sorted(p.stem for p in DATA_DIR.glob("*.yaml")
+                                            if "hosts" in load_platform_data(p.stem)))
+def test_every_host_an_adapter_accepts_may_be_opened(platform):
+    """A target URL the adapter recognises (fb.watch, instagr.am, telegram.dog...) must not
+    then be refused by the guard when the browser opens it."""
+    data = load_platform_data(platform)
+    for host in [*data["hosts"], *data.get("short_hosts", [])]:
+        assert platform_of_host(host) == platform, host
