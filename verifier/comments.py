@@ -23,8 +23,38 @@ COPY_MIN_WORDS = 3  # "Nice!" twice is not a copy, just a short comment
 
 @dataclass(frozen=True)
 class Comment:
+    """A comment as an adapter read it, with when it was written if the page says.
+
+    ``when`` is POSIX seconds: the latest moment the comment can have been
+    written. An absolute time ("2020-05-12T18:01:18-0700") has ``span`` 0 and
+    is exact. A relative time is a bucket ("2 days ago": an age of 2 up to 3
+    days), so ``when`` is now minus the bucket's smallest age and ``span`` the
+    bucket's width: the comment was written in ``(when - span, when]``
+    (see :func:`written_after`).
+    """
+
     author: str  # handle or display name as the platform shows it
     text: str
+    when: float | None = None
+    span: float = 0.0
+
+
+def written_after(other: Comment, own: Comment) -> bool:
+    """Whether ``other`` was certainly written after ``own``, so it cannot be its source.
+
+    Both times are intervals: an exact time is a point, a relative bucket the
+    half-open ``(when - span, when]`` (an age floored to whole units). ``other``
+    is later when its earliest possible moment is after ``own``'s latest one.
+    For a bucket the earliest end is open, so a bucket starting exactly where
+    ``own`` ends is still later ("1 day ago" after "2 days ago"); an exact time
+    equal to ``own``'s latest moment is a tie. Two comments in the same bucket
+    overlap, and an unknown time is never later: both stay possible sources
+    (fail closed, a moderator sees both).
+    """
+    if other.when is None or own.when is None:
+        return False
+    earliest = other.when - other.span
+    return earliest > own.when or (other.span > 0 and earliest == own.when)
 
 
 def words(text: str) -> list[str]:
@@ -49,8 +79,10 @@ def judge_comment(name: str, worker_names: Iterable[str], comments: list[Comment
     """The ``live.comment`` outcome for a worker known by any of ``worker_names``.
 
     A copy can only be of an earlier comment. When the adapter knows its list
-    is oldest first it says so, and only comments before the worker's count;
-    when the order is unknown, any same text counts (fail closed: the first
+    is oldest first it says so, and only comments before the worker's count.
+    When the comments carry times, one certainly written after the worker's
+    comment is not its source (:func:`written_after`). Otherwise (order and
+    times unknown, or a tie) any same text counts (fail closed: the first
     author is then flagged too, and a moderator sees both).
     """
     names = [n for n in worker_names if n]
@@ -73,7 +105,7 @@ def judge_comment(name: str, worker_names: Iterable[str], comments: list[Comment
         tokens = words(comment.text)
         missing = [w for w in required if w not in tokens]
         copied = next((o for o in others
-                       if len(tokens) >= COPY_MIN_WORDS
+                       if len(tokens) >= COPY_MIN_WORDS and not written_after(o, comment)
                        and _jaccard(tokens, words(o.text)) >= COPY_JACCARD), None)
         if copied is not None:
             problems.append(f"{shown}'s comment \"{_short(comment.text)}\" repeats the comment "
