@@ -213,7 +213,10 @@ class FacebookAdapter(Adapter):
             "post": target.key, "pages": pages,
             "worker_comments": [{"author": c.author, "handle": c.handle, "text": c.text}
                                 for c in own]}))
-        judged = [Comment(author=worker if c in own else c.author, text=c.text) for c in comments]
+        # Each comment's time (ld+json dateCreated, else its age) tells who wrote first, so
+        # only the later of two same comments is a copy; a tie or no time flags both.
+        judged = [Comment(author=worker if c in own else c.author, text=c.text, when=c.when,
+                          span=c.span) for c in comments]
         return judge_comment(name, [worker], judged, proof.task,
                              f"the Facebook post {target.key}", evidence)
 

@@ -18,108 +18,14 @@ from __future__ import annotations
 import html as htmllib
 import json
 import re
-from collections.abc import Iterator, Mapping
+import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlsplit
 
-VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
-        "source", "track", "wbr"}
-Selector = Mapping[str, str]
-
-
-# -- a small DOM ---------------------------------------------------------------------
-
-
-@dataclass
-class Node:
-    tag: str
-    attrs: dict[str, str] = field(default_factory=dict)
-    children: list[Node | str] = field(default_factory=list)
-
-    def iter(self) -> Iterator[Node]:
-        """This node and every element below it, in document order."""
-        stack: list[Node] = [self]
-        while stack:
-            node = stack.pop()
-            yield node
-            stack.extend(c for c in reversed(node.children) if isinstance(c, Node))
-
-    def text(self) -> str:
-        parts: list[str] = []
-        stack: list[Node | str] = [self]
-        while stack:
-            item = stack.pop()
-            if isinstance(item, str):
-                parts.append(item)
-            elif item.tag not in ("script", "style"):
-                stack.extend(reversed(item.children))
-        return " ".join("".join(parts).split())
-
-    def find_all(self, selector: Selector) -> list[Node]:
-        return [n for n in self.iter() if matches(n, selector)]
-
-    def find(self, selector: Selector) -> Node | None:
-        return next((n for n in self.iter() if matches(n, selector)), None)
-
-
-def matches(node: Node, selector: Selector) -> bool:
-    """``{"tag": "div", "class": "_2b05", "data-sigil": "comment", "id_prefix": "x"}``.
-
-    Attribute values match as whitespace-separated tokens (``data-sigil``
-    holds several words), ``id`` and ``id_prefix`` against the whole id.
-    """
-    for key, want in selector.items():
-        if key == "tag":
-            if node.tag != want:
-                return False
-        elif key == "id":
-            if node.attrs.get("id") != want:
-                return False
-        elif key == "id_prefix":
-            if not node.attrs.get("id", "").startswith(want):
-                return False
-        else:
-            value = node.attrs.get(key)
-            if value is None or want not in value.split():
-                return False
-    return True
-
-
-class _Builder(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.root = Node("#document")
-        self.stack: list[Node] = [self.root]
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        node = Node(tag, {k: v or "" for k, v in attrs})
-        self.stack[-1].children.append(node)
-        if tag not in VOID:
-            self.stack.append(node)
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.stack[-1].children.append(Node(tag, {k: v or "" for k, v in attrs}))
-
-    def handle_endtag(self, tag: str) -> None:
-        for i in range(len(self.stack) - 1, 0, -1):
-            if self.stack[i].tag == tag:
-                del self.stack[i:]
-                return
-
-    def handle_data(self, data: str) -> None:
-        self.stack[-1].children.append(data)
-
-
-def parse_html(markup: str) -> Node:
-    """The document tree; Facebook ships deferred content inside ``<code><!-- ... --></code>``,
-    so comment markers are dropped first (as facebook-scraper does) to parse that too."""
-    builder = _Builder()
-    builder.feed(markup.replace("<!--", "").replace("-->", ""))
-    builder.close()
-    return builder.root
-
+from verifier.platforms.comment_times import absolute_time, relative_time
+from verifier.platforms.mini_dom import Node, Selector, parse_html
 
 # -- results -------------------------------------------------------------------------
 
@@ -130,6 +36,10 @@ class FbComment:
     text: str
     handle: str | None = None  # profile username from a link or the ld+json author URL
     comment_id: str = ""
+    # When it was written (verifier.comments.Comment): the ld+json dateCreated is exact
+    # (span 0); the <abbr> age ("2 hrs") is a bucket that long, ending at ``when``.
+    when: float | None = None
+    span: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -232,7 +142,8 @@ def live_data(markup: str, spec: Mapping[str, Any], post_id: str) -> dict[str, A
 
 
 def ld_json_comments(markup: str, spec: Mapping[str, Any]) -> dict[str, FbComment]:
-    """schema.org comments by identifier: they carry the author's profile URL."""
+    """schema.org comments by identifier: they carry the author's profile URL and
+    the exact time the comment was written (``dateCreated``), when listed."""
     out: dict[str, FbComment] = {}
     for block in re.findall(spec["ld_json"]["pattern"], markup, re.S):
         try:
@@ -248,17 +159,25 @@ def ld_json_comments(markup: str, spec: Mapping[str, Any]) -> dict[str, FbCommen
             url = str(author.get("url") or "")
             handle = handle_from_href(urlsplit(url).path) if url else None
             ident = str(item.get("identifier") or "")
+            date = item.get(spec["ld_json"].get("comment_date", "dateCreated"))
             out[ident] = FbComment(author=str(author.get("name") or ""),
                                    text=str(item.get("text") or ""), handle=handle,
-                                   comment_id=ident)
+                                   comment_id=ident,
+                                   when=absolute_time(date) if isinstance(date, str) else None)
     return out
 
 
 # -- pages ---------------------------------------------------------------------------
 
 
-def parse_post(markup: str, post_id: str, spec: Mapping[str, Any]) -> FbPost:
-    """A post, photo or group permalink page: counts and the visible comments."""
+def parse_post(markup: str, post_id: str, spec: Mapping[str, Any],
+               now: float | None = None) -> FbPost:
+    """A post, photo or group permalink page: counts and the visible comments.
+
+    Each comment's time is its ld+json ``dateCreated`` when listed there, else
+    its ``<abbr>`` age counted back from ``now`` (the moment the page was
+    fetched; the current time when not given).
+    """
     sel = spec["selectors"]
     post = FbPost(post_id=post_id)
     root = parse_html(markup)
@@ -298,8 +217,13 @@ def parse_post(markup: str, post_id: str, spec: Mapping[str, Any]) -> FbPost:
         extra = known.get(full)
         if handle is None and extra is not None:
             handle = extra.handle
+        when, span = extra.when if extra is not None else None, 0.0
+        age = node.find(sel["comment_time"]) if "comment_time" in sel else None
+        if when is None and age is not None:
+            when, span = relative_time(age.text(), spec.get("relative_time", {}),
+                                       time.time() if now is None else now) or (None, 0.0)
         post.comments.append(FbComment(author=author_node.text(), text=body.text(),
-                                       handle=handle, comment_id=full))
+                                       handle=handle, comment_id=full, when=when, span=span))
     more = root.find({"id": f"{sel['more_comments_id_prefix']}{post_id}"})
     link = more.find({"tag": "a"}) if more is not None else None
     if link is not None and link.attrs.get("href"):

@@ -8,6 +8,7 @@ the sandbox's markup and the real one shows up here first.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -60,6 +61,22 @@ def test_real_post_page_counts_and_comments() -> None:
     assert justin.text == "Ok Cool but when are switch themes coming?"
     assert post.next_comments_url is not None and "p=30" in post.next_comments_url
     assert fh.detect_wall(real(f"fb_nintendo_post_{POST_ID}.html"), spec()["walls"]) is None
+
+
+def test_real_post_page_comment_times() -> None:
+    """The ld+json dateCreated is exact; comments listed null there keep their <abbr> age."""
+    now = datetime(2021, 6, 6, tzinfo=UTC).timestamp()  # about when the page was recorded
+    post = fh.parse_post(real(f"fb_nintendo_post_{POST_ID}.html"), POST_ID, spec(), now=now)
+    by_id = {c.comment_id.split("_")[1]: c for c in post.comments}
+    justin = by_id["3065211103563322"]  # "dateCreated":"2020-05-12T18:34:20-0700"
+    assert justin.when == datetime(2020, 5, 13, 1, 34, 20, tzinfo=UTC).timestamp()
+    assert justin.span == 0
+    chris = by_id["3065431530207946"]  # 2020-05-12T20:38:15-0700, two hours after Justin
+    assert chris.when is not None and chris.when - justin.when == 2 * 3600 + 3 * 60 + 55
+    dated = {c.comment_id for c in post.comments if c.span == 0 and c.when is not None}
+    assert len(dated) == 4  # the other ld+json entries are null on the real page
+    lynn = next(c for c in post.comments if c.author == "Lynn Williams")  # <abbr>1 yr</abbr>
+    assert lynn.span == 365 * 86400 and lynn.when == int(now) - 365 * 86400
 
 
 def test_real_photo_page_counts() -> None:
@@ -116,14 +133,22 @@ def test_sandbox_post_page_parses(lang: str) -> None:
     author = pages.Person("Nintendo", "Nintendo")
     ayesha = pages.Person("ayesha.rahman", "Ayesha Rahman")
     karim = pages.Person("karim.uddin", "Karim Uddin")
+    written = [pages.comment_written(i) for i in range(2)]
     markup = pages.post_page(lang, labels(lang), POST_ID, author, "Wallpapers",
-                             [(f"{POST_ID}_1", ayesha, "Lovely wallpapers, thanks Nintendo")],
+                             [pages.PostComment(f"{POST_ID}_1", ayesha, "Lovely wallpapers",
+                                                written[0]),
+                              pages.PostComment(f"{POST_ID}_2", karim, "Lovely wallpapers",
+                                                written[1])],
                              31, "/story.php?story_fbid=1&p=30", [karim, ayesha], 3, False,
-                             logged_in=False)
+                             logged_in=False, now=written[1] + timedelta(hours=2))
+    assert '"dateCreated":"2024-03-01T09:00:00-0700"' in markup
+    assert '<abbr class="_4ghv _2b0a">2 hrs</abbr>' in markup
     post = fh.parse_post(markup, POST_ID, spec())
     assert (post.like_count, post.comment_count, post.share_count) == (2, 31, 3)
     assert post.comments[0].author == "Ayesha Rahman"
     assert post.comments[0].handle == "ayesha.rahman"
+    # the world's order is the order of writing: the second comment is dated later
+    assert [c.when for c in post.comments] == [w.timestamp() for w in written]
     assert post.next_comments_url == "/story.php?story_fbid=1&p=30"
     assert "Karim Uddin" in post.like_sentence
 

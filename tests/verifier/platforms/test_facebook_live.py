@@ -114,10 +114,15 @@ def test_comment_missing_fails(fb, make_verifier):
     assert "no comment by Karim Uddin" in check.detail
 
 
-def test_comment_copied_from_another_account_fails(fb, make_verifier):
+def test_comment_copied_from_another_account_fails_and_the_original_passes(fb, make_verifier):
+    """Each comment's ld+json dateCreated says who wrote first: only the later copy fails."""
     url = f"https://www.facebook.com/photo.php?fbid={PHOTO}"
-    check = live(make_verifier(fb).verify(proof("comment", url, "copy.cat")), "comment")
-    assert check.outcome == "fail" and "repeats" in check.detail, check.detail
+    verifier = make_verifier(fb)
+    check = live(verifier.verify(proof("comment", url, "copy.cat")), "comment")
+    assert check.outcome == "fail" and "repeats the comment by Karim Uddin" in check.detail, \
+        check.detail
+    first = live(verifier.verify(proof("comment", url, "Karim Uddin", "p-first")), "comment")
+    assert first.outcome == "pass", first.detail
 
 
 def test_comment_without_required_words_fails(fb, make_verifier):
