@@ -23,11 +23,11 @@ is loaded anyway (it lowers YouTube's "confirm you're not a bot" rate).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+import time
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from playwright.sync_api import Page, Response
+from playwright.sync_api import Page
 
 from verifier.browser.pool import ContextInfo
 from verifier.comments import Comment as Said
@@ -41,6 +41,8 @@ from verifier.platforms.base import (
     load_platform_data,
     normalize_handle,
 )
+from verifier.platforms.comment_times import relative_time
+from verifier.platforms.youtube_capture import JsonCapture, Loaded
 from verifier.platforms.youtube_data import (
     Channel,
     Comment,
@@ -55,41 +57,6 @@ from verifier.platforms.youtube_data import (
     text_of,
     walk,
 )
-
-
-@dataclass
-class JsonCapture:
-    """The ``/youtubei/v1/*`` responses a page fetched, in order."""
-
-    pattern: re.Pattern[str]
-    responses: list[tuple[str, int, Any]] = field(default_factory=list)
-
-    def on_response(self, response: Response) -> None:
-        match = self.pattern.search(urlsplit(response.url).path)
-        if not match:
-            return
-        try:
-            body: Any = response.json()
-        except Exception:
-            body = None
-        self.responses.append((match.group("endpoint"), response.status, body))
-
-    def of(self, endpoint: str) -> list[tuple[int, Any]]:
-        return [(s, b) for e, s, b in self.responses if e == endpoint]
-
-
-@dataclass
-class Loaded:
-    """A document the checker opened: its status, HTML and any wall in front of it."""
-
-    status: int = 0
-    html: str = ""
-    wall: str | None = None  # the wall's reason sentence
-    error: str | None = None
-
-    @property
-    def blocked(self) -> str | None:
-        return self.wall or self.error
 
 
 class YouTubeAdapter(Adapter):
@@ -301,10 +268,11 @@ class YouTubeAdapter(Adapter):
         where = f"\u201c{title}\u201d ({seen} comment(s) read)"
         if outcome == "pass" and found is not None:
             # The same words as another account's comment: the cheapest comment fraud.
-            # YouTube's order ("Top comments") says nothing of who wrote first, so
-            # any same text counts and a moderator sees both (verifier.comments).
-            mine = [c for c in read if self._mine(c, worker)]
-            judged = [Said(author=worker if c in mine else c.author, text=c.text) for c in read]
+            # YouTube's order ("Top comments") says nothing of who wrote first, but each
+            # comment's "2 days ago" does: a later copy fails, the same age flags both.
+            mine, now = [c for c in read if self._mine(c, worker)], time.time()
+            judged = [Said(worker if c in mine else c.author, c.text, *(relative_time(
+                c.published, self.data["published_time"], now) or (None, 0.0))) for c in read]
             copied = judge_comment(name, [worker], judged, proof.task, where, evidence)
             if copied.outcome != "pass":
                 return copied

@@ -320,6 +320,7 @@ class Comment:
     author_channel_id: str
     author_url: str
     text: str
+    published: str = ""  # publishedTimeText as shown: "2 days ago", "২ দিন আগে (সম্পাদিত)"
 
     def by(self, handle: str) -> bool:
         wanted = handle.strip().lstrip("@").lower()
@@ -358,6 +359,7 @@ def parse_comments(
             author_channel_id=str(endpoint.get("browseId") or ""),
             author_url=str(endpoint.get("canonicalBaseUrl") or ""),
             text=text_of(renderer.get("contentText")),
+            published=text_of(renderer.get("publishedTimeText")),
         ))
     page.continuation = _continuation_token(endpoints)
     return page

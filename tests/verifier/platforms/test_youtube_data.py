@@ -19,6 +19,8 @@ from fixtures.sandbox.youtube_pages import labels
 from tests.contract import CONTRACT
 from verifier.platforms import TargetError
 from verifier.platforms import youtube_data as yd
+from verifier.platforms.base import load_platform_data
+from verifier.platforms.comment_times import relative_time
 from verifier.platforms.youtube import YouTubeAdapter
 
 YOUTUBE = CONTRACT.parent / "realdata" / "youtube"
@@ -129,6 +131,25 @@ def test_sandbox_comment_pages_chain_by_continuation() -> None:
     second = yd.parse_comments(yj.comments_response(PLATFORM, post, 20, WORDS))
     assert [c.author for c in second.comments] == [f"@u{i:02d}" for i in range(20, 25)]
     assert second.continuation is None
+
+
+@pytest.mark.parametrize(("lang", "oldest", "newest"), [
+    ("en", "25 days ago", "1 day ago"), ("bn", "২৫ দিন আগে", "১ দিন আগে"),
+    ("hi", "25 दिन पहले", "1 दिन पहले")])
+def test_sandbox_comment_ages_follow_the_world_order(lang: str, oldest: str,
+                                                     newest: str) -> None:
+    """The world lists comments oldest first; each page shows their age in its language."""
+    post = PLATFORM.post("dQw4w9WgXcQ")
+    assert post is not None
+    words = labels(lang)
+    pages = [yd.parse_comments(yj.comments_response(PLATFORM, post, at, words)) for at in (0, 20)]
+    read = [c for page in pages for c in page.comments]
+    assert (read[0].published, read[-1].published) == (oldest, newest)
+    spec = load_platform_data("youtube")["published_time"]
+    times = [relative_time(c.published, spec, 1_700_000_000) for c in read]
+    assert all(t is not None for t in times)
+    ends = [t[0] for t in times if t is not None]
+    assert ends == sorted(ends) and len(set(ends)) == len(ends)  # strictly later each time
 
 
 def test_sandbox_subscriptions_public_private_and_paged() -> None:
