@@ -10,8 +10,12 @@ Why it looks the way it does (figures in MEASUREMENTS.md and docs/ocr.md):
 * Gray + 2x upscale reads usernames far better (98.9 % against 88.3 % exact);
   dark-mode screenshots are inverted so the text is dark on light.
 * Buttons with light text on a coloured pill ("Unsubscribe", "Follow") are lost
-  by Tesseract's page layout, which takes a filled shape for a picture; they
-  are found as solid blobs with holes, flattened and read one line each.
+  by Tesseract's page layout, which takes a filled shape for a picture, and so
+  is dark text inside a faint outline (GitHub's "Unfollow"); they are found as
+  solid blobs with holes or as rings, flattened and read one line each.
+* Handle-shaped words the page pass read unsure ("@sumi_ba" at 32 %) are
+  read again alone, enlarged; the surer reading wins ("@sumi_bd" at 93 %).
+  ``verifier.ocr_regions`` cuts out both kinds of region.
 """
 
 from __future__ import annotations
@@ -21,34 +25,30 @@ import os
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
 import hashlib
-import shlex
 import statistics
 import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
 
-import numpy as np
 from PIL import Image, ImageOps, ImageStat
-from scipy import ndimage
 
+from verifier.ocr_api import PSM_AUTO, PSM_SINGLE_LINE, Backend, OcrWord, TesseractApi, tesserocr
+from verifier.ocr_regions import (
+    CROP_PAD,
+    REREAD_BELOW,
+    Region,
+    find_buttons,
+    handle_crops,
+)
 from verifier.textmatch import ScriptCounts, script_counts
-
-try:  # the wheel is Linux-only; pytesseract works wherever the CLI does
-    import tesserocr
-except ImportError:  # pragma: no cover - depends on the installation
-    tesserocr = None
-
-Backend = Literal["tesserocr", "pytesseract"]
 
 DARK_MEAN = 110  # mean luminance under which a screenshot is taken for dark mode
 UPSCALE_BELOW_WIDTH = 1600  # narrower images are read at 2x
 MAX_OCR_PIXELS = 24_000_000  # upscaling stops here: memory and time grow with area
-PSM_AUTO = 3
-PSM_SINGLE_LINE = 7
-MAX_BUTTONS = 24
+REREAD_GAIN = 15  # a re-read handle must be this much surer than the page pass
 MEMO_SIZE = 8  # read_auto results kept, so the checks of one proof share one read
 _TESSDATA_DIRS = ("/usr/share/tesseract-ocr/5/tessdata", "/usr/share/tesseract-ocr/4.00/tessdata",
                   "/usr/share/tessdata", "/usr/local/share/tessdata",
@@ -57,14 +57,6 @@ _TESSDATA_DIRS = ("/usr/share/tesseract-ocr/5/tessdata", "/usr/share/tesseract-o
 
 class OcrUnavailable(RuntimeError):
     """Tesseract or a requested language is not installed."""
-
-
-@dataclass(frozen=True)
-class OcrWord:
-    text: str
-    confidence: float  # 0..100, Tesseract's own
-    box: tuple[int, int, int, int]  # left, top, width, height in the input image's pixels
-    line: int = 0  # words of one text line share it
 
 
 @dataclass(frozen=True)
@@ -102,6 +94,11 @@ class _Prepared:
     scale: float
     inverted: bool
 
+    @cached_property
+    def buttons(self) -> list[Region]:
+        """Found once, shared by the English read, the language probe and the final read."""
+        return find_buttons(self.gray)
+
 
 def prepare(image: Image.Image) -> _Prepared:
     """Gray, invert dark mode, upscale narrow screenshots (within a pixel budget)."""
@@ -117,128 +114,6 @@ def prepare(image: Image.Image) -> _Prepared:
         size = (round(gray.width * scale), round(gray.height * scale))
         big = gray.resize(size, Image.Resampling.LANCZOS)
     return _Prepared(gray, big, scale, inverted)
-
-
-@dataclass(frozen=True)
-class _Button:
-    image: Image.Image  # flattened, dark text on light, scaled by ``factor``, padded by 10 px
-    left: int
-    top: int
-    factor: int
-
-
-def find_buttons(gray: Image.Image) -> list[_Button]:
-    """Crops of button-like shapes, flattened and ready to read as one line.
-
-    A button is a blob that differs from the page background, wider than tall,
-    filling most of its box once its holes are filled: a solid pill with
-    letter-shaped holes, or an outline around text.  Inside (eroded past the
-    anti-aliased edge) its most common shade is the button colour; everything
-    outside is painted that colour, and the crop is inverted when the text is
-    lighter than the button.  Returns them top to bottom, at most ``MAX_BUTTONS``.
-    """
-    arr = np.asarray(gray, dtype=np.int16)
-    height, width = arr.shape
-    background = int(np.bincount(arr.ravel(), minlength=256).argmax())
-    labels, _ = ndimage.label(np.abs(arr - background) > 48)
-    found: list[_Button] = []
-    for index, sl in enumerate(ndimage.find_objects(labels), 1):
-        if sl is None:
-            continue
-        h, w = sl[0].stop - sl[0].start, sl[1].stop - sl[1].start
-        if h < 12 or h > max(40, height * 0.1) or w < 1.5 * h or w > 0.98 * width:
-            continue
-        filled = ndimage.binary_fill_holes(labels[sl] == index)
-        if filled.sum() < 0.6 * h * w:
-            continue
-        inner = ndimage.binary_erosion(filled, iterations=max(2, h // 10))
-        inside = arr[sl][inner]
-        if inside.size < 50:
-            continue
-        fill_value = int(np.bincount(inside, minlength=256).argmax())
-        ink = np.abs(inside - fill_value) > 48
-        if not 0.01 * inside.size <= ink.sum() <= 0.6 * inside.size:
-            continue
-        crop = arr[sl].copy()
-        crop[~inner] = fill_value
-        img = Image.fromarray(crop.astype(np.uint8))
-        if int(np.median(inside[ink])) > fill_value:
-            img = ImageOps.invert(img)
-            fill_value = 255 - fill_value
-        factor = max(1, min(4, round(64 / h)))
-        if factor > 1:
-            img = img.resize((w * factor, h * factor), Image.Resampling.LANCZOS)
-        img = ImageOps.expand(img, border=10, fill=fill_value)
-        found.append(_Button(img, sl[1].start, sl[0].start, factor))
-    found.sort(key=lambda b: (b.top, b.left))
-    return found[:MAX_BUTTONS]
-
-
-class _Api:
-    """One loaded Tesseract for one language set, used by one thread at a time."""
-
-    def __init__(self, backend: Backend, tessdata: Path, langs: str) -> None:
-        self.tessdata, self.langs, self.lock = tessdata, langs, threading.Lock()
-        self.api: Any = None
-        if backend == "tesserocr":
-            assert tesserocr is not None
-            self.api = tesserocr.PyTessBaseAPI(path=str(tessdata) + os.sep, lang=langs)
-
-    def read(self, image: Image.Image, psm: int) -> tuple[str, list[OcrWord]]:
-        with self.lock:
-            if self.api is not None:
-                return self._read_tesserocr(image, psm)
-            return self._read_pytesseract(image, psm)
-
-    def _read_tesserocr(self, image: Image.Image, psm: int) -> tuple[str, list[OcrWord]]:
-        api = self.api
-        api.SetPageSegMode(psm)
-        api.SetImage(image)
-        api.Recognize()
-        words: list[OcrWord] = []
-        iterator = api.GetIterator()
-        level, line = tesserocr.RIL.WORD, 0
-        for item in tesserocr.iterate_level(iterator, level) if iterator else ():
-            line += item.IsAtBeginningOf(tesserocr.RIL.TEXTLINE)
-            try:  # tesserocr raises instead of returning an empty word
-                text = item.GetUTF8Text(level)
-            except RuntimeError:
-                continue
-            box = item.BoundingBox(level)
-            if text.strip() and box:
-                x0, y0, x1, y1 = box
-                conf = item.Confidence(level)
-                words.append(OcrWord(text.strip(), conf, (x0, y0, x1 - x0, y1 - y0), line))
-        text = api.GetUTF8Text() or ""
-        api.Clear()
-        return text, words
-
-    def _read_pytesseract(self, image: Image.Image, psm: int) -> tuple[str, list[OcrWord]]:
-        import pytesseract
-
-        config = f"--psm {psm} --tessdata-dir {shlex.quote(str(self.tessdata))}"
-        data = pytesseract.image_to_data(image, lang=self.langs, config=config,
-                                         output_type=pytesseract.Output.DICT)
-        words: list[OcrWord] = []
-        lines: dict[tuple[int, int, int], list[str]] = {}
-        for i, raw in enumerate(data["text"]):
-            if (raw or "").strip():
-                key = (data["block_num"][i], data["par_num"][i], data["line_num"][i])
-                lines.setdefault(key, []).append(raw.strip())
-                box = (data["left"][i], data["top"][i], data["width"][i], data["height"][i])
-                words.append(OcrWord(raw.strip(), float(data["conf"][i]), box, len(lines)))
-        out: list[str] = []
-        for n, ((block, par, _), parts) in enumerate(lines.items()):
-            if n and list(lines)[n - 1][:2] != (block, par):
-                out.append("")  # a blank line between paragraphs, as tesserocr writes
-            out.append(" ".join(parts))
-        return "\n".join(out) + "\n", words
-
-    def close(self) -> None:
-        with self.lock:
-            if self.api is not None:
-                self.api.End()
-                self.api = None
 
 
 class OcrEngine:
@@ -259,7 +134,7 @@ class OcrEngine:
         self.buttons = buttons
         self._tessdata = Path(tessdata) if tessdata else None
         self._lock = threading.Lock()
-        self._apis: dict[str, _Api] = {}
+        self._apis: dict[str, TesseractApi] = {}
         self._languages: frozenset[str] | None = None
         self._memo: OrderedDict[bytes, OcrResult] = OrderedDict()
         self._memo_lock = threading.Lock()
@@ -277,7 +152,7 @@ class OcrEngine:
                                         for p in self.tessdata.glob("*.traineddata"))
         return self._languages
 
-    def _api(self, langs: str) -> _Api:
+    def _api(self, langs: str) -> TesseractApi:
         with self._lock:
             api = self._apis.get(langs)
             if api is None:
@@ -285,7 +160,7 @@ class OcrEngine:
                 if missing or not langs:
                     raise OcrUnavailable(f"OCR language(s) {missing or langs!r} not installed "
                                          f"in {self.tessdata}")
-                api = self._apis[langs] = _Api(self.backend, self.tessdata, langs)
+                api = self._apis[langs] = TesseractApi(self.backend, self.tessdata, langs)
             return api
 
     def read(self, image: Image.Image, langs: str = "eng") -> OcrResult:
@@ -300,19 +175,19 @@ class OcrEngine:
         words: list[OcrWord] = []
         scale = prep.scale if upscaled else 1.0
         text, page_words = api.read(prep.big if upscaled else prep.gray, PSM_AUTO)
+        page_words = [_rescale(w, scale, (0, 0)) for w in page_words]
+        text, page_words = _reread_handles(api, prep.gray, text, page_words)
         texts.append(text.strip())
-        words += [_rescale(w, scale, (0, 0)) for w in page_words]
+        words += page_words
         if buttons:
-            for n, button in enumerate(find_buttons(prep.gray), 1):
+            for n, button in enumerate(prep.buttons, 1):
                 if _already_read(button, words):
                     continue
                 _, crop_words = api.read(button.image, PSM_SINGLE_LINE)
                 kept = [w for w in crop_words if w.confidence >= 40]
                 if kept:
                     texts.append(" ".join(w.text for w in kept))
-                    origin = (button.left, button.top)
-                    words += [replace(_rescale(w, button.factor, origin, pad=10), line=-n)
-                              for w in kept]
+                    words += [replace(_from_crop(w, button), line=-n) for w in kept]
         return OcrResult("\n".join(t for t in texts if t) + "\n", tuple(words), langs,
                          time.perf_counter() - started, prep.inverted, self.backend)
 
@@ -395,7 +270,11 @@ def _probe_image(prep: _Prepared, first: OcrResult) -> Image.Image | None:
 
     None when English read the screenshot well.  Lines are cut from the gray
     image and stacked with white gaps (at most 12), so the probe costs a
-    fraction of a page read.
+    fraction of a page read.  A button English read a fragment of goes in
+    whole (its box in the gray image, light text turned dark): "Saar" out of a
+    Bengali "অনুসরণ বাতিল করুন" shows the Indic models too little.  Not the
+    button pass's flattened crop: a Bengali word, joined by its headstroke, can
+    pass for a small button, and flattening erases its letters.
     """
     confident = [w for w in first.words
                  if w.confidence >= 75 and script_counts(w.text).latin >= 2]
@@ -405,12 +284,16 @@ def _probe_image(prep: _Prepared, first: OcrResult) -> Image.Image | None:
     for word in first.words:
         lines.setdefault(word.line, []).append(word)
     boxes = []
-    for words in lines.values():
+    for line, words in lines.items():
         if sum(len(w.text) for w in words) >= 2 and statistics.mean(
                 w.confidence for w in words) < 60:
             x0, y0 = min(w.box[0] for w in words), min(w.box[1] for w in words)
             x1 = max(w.box[0] + w.box[2] for w in words)
             y1 = max(w.box[1] + w.box[3] for w in words)
+            button = prep.buttons[-line - 1] if line < 0 else None
+            if button and button.width > 1.5 * (x1 - x0):  # English read a fragment of it
+                x0, y0 = button.left, button.top
+                x1, y1 = x0 + button.width, y0 + button.height
             pad = (y1 - y0) // 3 + 2
             boxes.append((max(0, x0 - pad), max(0, y0 - pad), x1 + pad, y1 + pad))
     if not boxes:
@@ -418,6 +301,8 @@ def _probe_image(prep: _Prepared, first: OcrResult) -> Image.Image | None:
     crops = []
     for box in boxes[:12]:  # small lines at 2x, as the page pass saw them
         crop = prep.gray.crop(box)
+        if ImageStat.Stat(crop).median[0] < 128:  # a dark button
+            crop = ImageOps.invert(crop)
         crops.append(crop.resize((crop.width * 2, crop.height * 2), Image.Resampling.LANCZOS)
                      if crop.height < 40 else crop)
     sheet = Image.new("L", (max(c.width for c in crops) + 40,
@@ -429,13 +314,49 @@ def _probe_image(prep: _Prepared, first: OcrResult) -> Image.Image | None:
     return sheet
 
 
-def _already_read(button: _Button, words: list[OcrWord]) -> bool:
+def _already_read(button: Region, words: list[OcrWord]) -> bool:
     """The page pass read confident text inside this shape: no second look needed."""
-    right = button.left + (button.image.width - 20) / button.factor
-    bottom = button.top + (button.image.height - 20) / button.factor
     return any(word.confidence >= 80 and len(word.text) >= 3
-               and button.left <= word.box[0] + word.box[2] / 2 <= right
-               and button.top <= word.box[1] + word.box[3] / 2 <= bottom for word in words)
+               and button.holds(word.box[0] + word.box[2] / 2, word.box[1] + word.box[3] / 2)
+               for word in words)
+
+
+def _reread_handles(api: TesseractApi, gray: Image.Image, text: str, words: list[OcrWord]
+                    ) -> tuple[str, list[OcrWord]]:
+    """The page text and words, with unsure handle-shaped words read again alone.
+
+    A re-read replaces the word only when it is one word, no shorter, that
+    Tesseract is surer of (by ``REREAD_GAIN`` points, and at least
+    ``REREAD_BELOW``): the pixels decide, never a likeness to the handle the
+    proof names.  A shorter reading saw less than the page pass did: the crop
+    clipped it ("@rafi_" over an underlined link re-reads as "@rafi").  The text is
+    patched in place (words come in the order of the text), so lines stay lines.
+    """
+    crops = handle_crops(gray, [(w.text, w.confidence, w.box) for w in words])
+    if not crops:
+        return text, words
+    better: dict[int, OcrWord] = {}
+    for n, region in crops:
+        _, found = api.read(region.image, PSM_SINGLE_LINE)
+        if (len(found) == 1 and len(found[0].text) >= len(words[n].text)
+                and found[0].confidence >= max(REREAD_BELOW, words[n].confidence + REREAD_GAIN)):
+            better[n] = replace(_from_crop(found[0], region), line=words[n].line)
+    if not better:
+        return text, words
+    out, cursor = [], 0
+    for n, word in enumerate(words):
+        at = text.find(word.text, cursor)
+        if at < 0:
+            continue
+        out.append(text[cursor:at] + (better[n].text if n in better else word.text))
+        cursor = at + len(word.text)
+    out.append(text[cursor:])
+    return "".join(out), [better.get(n, w) for n, w in enumerate(words)]
+
+
+def _from_crop(word: OcrWord, region: Region) -> OcrWord:
+    """A word read in a region's enlarged, padded crop, boxed in the screenshot's pixels."""
+    return _rescale(word, region.factor, (region.left, region.top), pad=CROP_PAD)
 
 
 def _rescale(word: OcrWord, factor: float, origin: tuple[int, int], pad: int = 0) -> OcrWord:
