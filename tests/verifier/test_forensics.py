@@ -111,6 +111,7 @@ def test_state_words_come_from_the_data_file() -> None:
     assert "Unfollow" in STATE_WORDS["follow"]["en"]
     assert "অনুসরণ করছেন" in STATE_WORDS["follow"]["bn"]
     assert "অনুসরণ করা বন্ধ করুন" in STATE_WORDS["follow"]["bn"]
+    assert "অনুসরণ বাতিল করুন" in STATE_WORDS["follow"]["bn"]  # GitHub's Unfollow, in Bengali
     assert "फ़ॉलो कर रहे हैं" in STATE_WORDS["follow"]["hi"]
     assert "अनफ़ॉलो" in STATE_WORDS["follow"]["hi"]
     assert "Subscribed" in STATE_WORDS["subscribe"]["en"]
