@@ -190,12 +190,22 @@ def word_overlap(a: str, b: str) -> float:
     return found / len(short)
 
 
-def _accounts(sig: str, known: str | None) -> set[str]:
-    """The handles a signature shows: ``@words`` and the worker's own handle if present."""
-    shown = {t[1:] for t in sig.split() if _AT_HANDLE.fullmatch(t)}
-    if known and _mentions(sig, known):
-        shown.add(known.strip().lstrip("@").casefold())
-    return shown
+def _at_accounts(sig: str) -> list[str]:
+    """The ``@handles`` a signature shows, in order, repeats kept."""
+    return [t[1:] for t in sig.split() if _AT_HANDLE.fullmatch(t)]
+
+
+def _workers_shown(sig: str, handles: tuple[str | None, ...]) -> set[str]:
+    """The workers' own handles a signature shows (an ``@`` is not needed)."""
+    return {h.strip().lstrip("@").casefold() for h in handles if h and _mentions(sig, h)}
+
+
+def _like_handle(a: str, b: str) -> bool:
+    """The same ``@handle`` as OCR may read it twice: a slip, or a cut end ("@acme_4", "@acme")."""
+    fa, fb = _fold(a), _fold(b)
+    if fa == fb or _one_edit(fa, fb):
+        return True
+    return min(len(fa), len(fb)) >= 4 and (fa.startswith(fb) or fb.startswith(fa))
 
 
 def _same_handle(token: str, handle: str) -> bool:
@@ -252,9 +262,16 @@ def same_content(new: str | None, old: str | None, same_text: float = SAME_TEXT,
         return not other_page
     if _other_moment(new, old):
         return False
-    accounts = _accounts(new, handle_new) | _accounts(new, handle_old)
-    if any(_mentions(new, h) > _mentions(old, h) for h in accounts):
+    workers = _workers_shown(new, (handle_new, handle_old))
+    if any(_mentions(new, h) > _mentions(old, h) for h in workers):
         return False
+    # Other @handles (commenters, a mentioned account) count only when clearly
+    # absent from the old text: OCR reads one handle a little differently twice.
+    shown_old = _at_accounts(old)
+    for h in set(_at_accounts(new)) - workers:
+        here = sum(_like_handle(t, h) for t in _at_accounts(new))
+        if here > sum(_like_handle(t, h) for t in shown_old):
+            return False
     if min(len(new.split()), len(old.split())) < MIN_WORDS:
         return not other_page
     return word_overlap(new, old) >= (max(same_text, OTHER_PAGE_TEXT) if other_page
