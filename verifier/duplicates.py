@@ -1,4 +1,4 @@
-"""Reused screenshots and shared accounts, judged against every proof seen.
+"""Reused screenshots, judged against every proof seen (shared accounts: ``verifier.accounts``).
 
 Exact copies are found by sha256. Near copies (re-encoded, resized, lightly
 cropped) by a perceptual hash, confirmed by the words OCR read.  Why it looks
@@ -40,7 +40,6 @@ the verifier stricter, never let a copy through.
 from __future__ import annotations
 
 import itertools
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -48,11 +47,9 @@ from typing import TYPE_CHECKING
 import imagehash
 from PIL import Image
 
+from verifier.copytext import SAME_TEXT, same_content, subject, text_signature
 from verifier.models import Check, Proof
 from verifier.ocr import OcrResult
-from verifier.platforms import TargetError, get_adapter
-from verifier.store import normalise_handle
-from verifier.textmatch import find_all
 
 if TYPE_CHECKING:
     from verifier.evidence import EvidenceStore
@@ -60,27 +57,13 @@ if TYPE_CHECKING:
     from verifier.store import ImageSeen, Store
 
 NEAR_DISTANCE = 10  # of 64 bits; the policy file's duplicates.near_distance overrides it
-SAME_TEXT = 0.5  # share of the shorter text's words found in the other (duplicates.same_text)
-OTHER_PAGE_TEXT = 0.8  # the same, for an image submitted for another target
 INSET = 0.08  # cut from each side before the stored fingerprint is taken
 HASH_SIDE = 512  # fingerprints are taken on a copy no longer than this (fast, and stable)
 PROBE_LIMIT = 100  # nearest earlier images asked for per probe
-MIN_WORDS = 6  # fewer words than this say nothing: the visual match stands
-SURE_WORD = 60  # Tesseract confidence from which a word counts: pictures read as noise
 _INNER_STEPS = (0.0, 0.04, 0.08)  # the new image is the crop: find the stored centre in it
 _OUTER_STEPS = (0.08, 0.12, 0.16)  # the stored image was the crop: frame its centre here
 
-_TOKEN = re.compile(r"[@\u00a9]?[\w][\w.]*", re.UNICODE)
-_CONFUSABLE = str.maketrans({"0": "o", "1": "l", "i": "l", "|": "l", "!": "l", "5": "s",
-                             "$": "s", "\u00a9": "@"})
-_JOINERS = re.compile(r"[._'\-]")
-_HANDLE_LIKE = re.compile(r"[@\u00a9]|\w[._]\w")
-_CLOCK = re.compile(r"(?<![\w:])\d{1,2}:\d{2}(?::\d{2})?(?![\w:])")
-_CLOCK_DIGITS = str.maketrans({"o": "0", "l": "1", "i": "1", "s": "5", "b": "8"})
-_SPLIT_HANDLE = re.compile(r"(\w_)\s+(?=\w)")
-_AT_HANDLE = re.compile(r"[@\u00a9][a-z0-9_][a-z0-9_.]{2,}")  # "©0" from an icon is none
 Texts = Mapping[str, str | OcrResult]  # image sha256 -> what OCR read in it
-
 
 @dataclass(frozen=True)
 class DuplicateRules:
@@ -131,170 +114,6 @@ def probe_hashes(image: Image.Image) -> list[str]:
     for steps in (_INNER_STEPS, _OUTER_STEPS):
         cuts.update(dict.fromkeys(itertools.product(steps, steps, steps, steps)))
     return list(dict.fromkeys(str(imagehash.phash(_cut(small, c))) for c in cuts))
-
-
-# -- what the words say ----------------------------------------------------------
-
-def text_signature(text: str | OcrResult) -> str:
-    """The words OCR read, lower-cased, in reading order.
-
-    From an ``OcrResult`` only the words Tesseract is sure of (``SURE_WORD``)
-    count, and every word that looks like a handle: photos and video frames
-    read as a different handful of letters each time (on the real
-    screenshots, re-encoded copies shared 41-100 % of all words but 50-100 %
-    of the sure ones).  Order and repeats are kept, so that a handle OCR
-    split in two ("rafi bd") can still be found and an account's mentions
-    counted.  Times of day ("13:57", the status bar's clock) come first, whole.
-    """
-    clocks = _CLOCK.findall(text.text if isinstance(text, OcrResult) else text)
-    if isinstance(text, OcrResult):
-        text = " ".join(w.text for w in text.words
-                        if w.confidence >= SURE_WORD or _HANDLE_LIKE.search(w.text))
-    text = _SPLIT_HANDLE.sub(r"\1", text)  # "@acme_ bd", as OCR often reads it
-    tokens = (t.casefold().rstrip(".") for t in _TOKEN.findall(text))
-    words = [*dict.fromkeys(clocks), *(t for t in tokens if len(t) > 1)]
-    return " ".join(words)[:4000]
-
-
-def _fold(token: str) -> str:
-    """One spelling for the characters OCR confuses, without joiners and ``@``."""
-    folded = token.casefold().translate(_CONFUSABLE).lstrip("@")
-    return _JOINERS.sub("", folded.replace("rn", "m").replace("vv", "w"))
-
-
-def _one_edit(a: str, b: str) -> bool:
-    """Whether ``a`` and ``b`` differ by at most one insertion, deletion or change."""
-    if abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) > len(b):
-        a, b = b, a
-    i = 0
-    while i < len(a) and a[i] == b[i]:
-        i += 1
-    return a[i + (len(a) == len(b)):] == b[i + 1:]
-
-
-def word_overlap(a: str, b: str) -> float:
-    """Share of the shorter signature's words found in the other, OCR slips forgiven."""
-    fa = {f for f in map(_fold, a.split()) if f}
-    fb = {f for f in map(_fold, b.split()) if f}
-    short, long_ = (fa, fb) if len(fa) <= len(fb) else (fb, fa)
-    if not short:
-        return 0.0
-    missing = short - long_
-    spare = long_ - short
-    found = len(short) - len(missing)
-    for word in missing:
-        if len(word) >= 5 and any(_one_edit(word, other) for other in spare):
-            found += 1
-    return found / len(short)
-
-
-def _at_accounts(sig: str) -> list[str]:
-    """The ``@handles`` a signature shows, in order, repeats kept."""
-    return [t[1:] for t in sig.split() if _AT_HANDLE.fullmatch(t)]
-
-
-def _workers_shown(sig: str, handles: tuple[str | None, ...]) -> set[str]:
-    """The workers' own handles a signature shows (an ``@`` is not needed)."""
-    return {h.strip().lstrip("@").casefold() for h in handles if h and _mentions(sig, h)}
-
-
-def _like_handle(a: str, b: str) -> bool:
-    """The same ``@handle`` as OCR may read it twice: a slip, or a cut end ("@acme_4", "@acme")."""
-    fa, fb = _fold(a), _fold(b)
-    if fa == fb or _one_edit(fa, fb):
-        return True
-    return min(len(fa), len(fb)) >= 4 and (fa.startswith(fb) or fb.startswith(fa))
-
-
-def _same_handle(token: str, handle: str) -> bool:
-    """OCR slips forgiven, and one more changed letter in a long handle, never a digit.
-
-    A handle read from a half-size copy loses a letter ("rafi_ba"); an
-    account farm's ``rafi_bd2`` is still another account than ``rafi_bd``.
-    """
-    a, b = _fold(token), _fold(handle)
-    if a == b:
-        return True
-    if min(len(a), len(b)) < 6 or not _one_edit(a, b):
-        return False
-    return not any(ch.isdigit() for ch in set(a) ^ set(b))
-
-
-def _mentions(sig: str, handle: str) -> int:
-    """How often a signature shows an account, as one word or as OCR split it.
-
-    Both counts are taken and the larger kept: a page that names the account
-    once whole ("sumi_bd" in the header) and once split ("sumi bd" under a
-    comment) names it twice, and its copy names it twice as well.
-    """
-    found = sum(_same_handle(t, handle) for t in sig.split())
-    return max(found, len(find_all(sig, handle, "handle")))
-
-
-def _other_moment(new: str, old: str) -> bool:
-    """Both show times of day, and none of the new one's is among the old one's."""
-    times_new = {t.translate(_CLOCK_DIGITS) for t in new.split() if _CLOCK.fullmatch(t)}
-    times_old = {t.translate(_CLOCK_DIGITS) for t in old.split() if _CLOCK.fullmatch(t)}
-    return bool(times_new and times_old and not times_new & times_old)
-
-
-def same_content(new: str | None, old: str | None, same_text: float = SAME_TEXT,
-                 handle_new: str | None = None, handle_old: str | None = None,
-                 other_page: bool = False) -> bool:
-    """Can the new image be a copy of the old one, as far as their words tell?
-
-    No, when both show times of day and none is the same: a phone's status
-    bar clock (or a video's position) differs between two screenshots taken
-    a minute apart, while a copy keeps it.  No, when the new one shows an
-    account (an ``@handle``, or a worker's own handle or name:
-    ``handle_new``, ``handle_old``) more often than the old one: a copy
-    cannot add what its source lacks, so the same page seen by another
-    account is no copy, even on Facebook, where that account may also be
-    named under the post as a commenter.  No, when both read at least
-    ``MIN_WORDS`` words and less than ``same_text`` of the shorter is in the
-    other.  Without enough text to compare, the visual match stands (fail
-    closed), except for an image of another page (``other_page``): there the
-    words must agree, at least ``OTHER_PAGE_TEXT`` of enough of them.
-    """
-    if not new or not old:
-        return not other_page
-    if _other_moment(new, old):
-        return False
-    workers = _workers_shown(new, (handle_new, handle_old))
-    if any(_mentions(new, h) > _mentions(old, h) for h in workers):
-        return False
-    # Other @handles (commenters, a mentioned account) count only when clearly
-    # absent from the old text: OCR reads one handle a little differently twice.
-    shown_old = _at_accounts(old)
-    for h in set(_at_accounts(new)) - workers:
-        here = sum(_like_handle(t, h) for t in _at_accounts(new))
-        if here > sum(_like_handle(t, h) for t in shown_old):
-            return False
-    if min(len(new.split()), len(old.split())) < MIN_WORDS:
-        return not other_page
-    return word_overlap(new, old) >= (max(same_text, OTHER_PAGE_TEXT) if other_page
-                                      else same_text)
-
-
-def subject(platform: str | None, url: str | None) -> str | None:
-    """What a proof is about, one spelling for every URL form of one target.
-
-    ``x.com/acme_bd`` and ``twitter.com/ACME_BD/`` are one account: the
-    platform's adapter says so.  A URL its adapter refuses keeps its own
-    spelling, lower-cased.
-    """
-    if not platform or not url:
-        return None
-    adapter = get_adapter(platform)
-    try:
-        if adapter is not None:
-            target = adapter.parse_target(url)
-            return f"{platform}:{target.kind}:{target.key.casefold()}"
-    except TargetError:
-        pass
-    return f"{platform}:{url.strip().rstrip('/').casefold()}"
 
 
 # -- the checks --------------------------------------------------------------------
@@ -399,52 +218,3 @@ def duplicate_checks(proof: Proof, images: list[LoadedImage], store: Store,
     return [Check(name="proof.duplicate", outcome="pass",
                   detail="no screenshot matches one submitted before, in this campaign "
                          "or any other")]
-
-
-def account_checks(proof: Proof, store: Store) -> list[Check]:
-    """One platform account claimed by several workers; one worker using several accounts.
-
-    Runs after the proof is stored, so the store already holds this proof's handle.
-    """
-    handle = (proof.worker.handle or "").strip().lstrip("@")
-    platform, campaign = proof.task.platform, proof.campaign
-    if not handle:
-        return [Check(name="proof.account", outcome="skipped",
-                      detail="the proof names no worker handle")]
-    problems: list[str] = []
-    others = store.workers_of_handle(handle, platform) - {proof.worker.id}
-    if others:
-        here = (store.workers_of_handle(handle, platform, campaign) & others
-                if campaign is not None else set())
-        parts = []
-        if here:
-            parts.append(f"{_workers(here)} in this campaign")
-        if others - here:
-            parts.append(f"{_workers(others - here)} in other campaigns")
-        problems.append(f"the {platform} account @{handle} is also used by "
-                        f"{' and by '.join(parts)}: one account should belong to one worker")
-    if campaign is not None:
-        mine = _loose(handle)
-        extra = {h for h in store.handles_of_worker(proof.worker.id, platform, campaign)
-                 if _loose(h) != mine}
-        if extra:
-            listed = ", ".join(f"@{h}" for h in sorted(extra)[:5])
-            problems.append(f"worker {proof.worker.id} has also submitted proofs in this "
-                            f"campaign as {listed} on {platform}, besides @{handle}: one "
-                            "worker should do a campaign's task with one account")
-    if problems:
-        return [Check(name="proof.account", outcome="fail", detail="; ".join(problems))]
-    return [Check(name="proof.account", outcome="pass",
-                  detail=f"@{handle} is used by this worker only, and is the only {platform} "
-                         "account this worker used in this campaign")]
-
-
-def _loose(handle: str) -> str:
-    """One account written two ways ("ayesha.rahman", "Ayesha Rahman") is one account."""
-    return re.sub(r"[\W_]+", "", normalise_handle(handle))
-
-
-def _workers(ids: set[str]) -> str:
-    listed = sorted(ids)
-    shown = ", ".join(listed[:5]) + (f" and {len(listed) - 5} more" if len(listed) > 5 else "")
-    return f"worker{'s' if len(listed) > 1 else ''} {shown}"

@@ -22,7 +22,8 @@ from typing import Any
 
 import yaml
 
-from verifier.duplicates import NEAR_DISTANCE, SAME_TEXT, DuplicateRules
+from verifier.copytext import SAME_TEXT
+from verifier.duplicates import NEAR_DISTANCE, DuplicateRules
 from verifier.models import ACTIONS, PLATFORMS, Check, Proof, Status
 
 BUNDLED_POLICY = Path(__file__).with_name("policy.yaml")

@@ -16,8 +16,9 @@ from typing import Any
 import httpx
 
 from verifier import __version__
+from verifier.accounts import account_checks
 from verifier.browser.pool import BrowserPool
-from verifier.duplicates import account_checks, duplicate_checks
+from verifier.duplicates import duplicate_checks
 from verifier.evidence import EvidenceStore
 from verifier.forensics import screenshot_checks
 from verifier.images import ImageProblem, LoadedImage, load_screenshots

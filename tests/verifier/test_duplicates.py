@@ -19,15 +19,9 @@ from PIL import Image, ImageDraw, ImageFont
 from fixtures.proofgen import ProofRenderer, Shot
 from fixtures.sandbox.server import SandboxServer
 from tests.realdata import screenshot
-from verifier.duplicates import (
-    DuplicateRules,
-    account_checks,
-    duplicate_checks,
-    fingerprint,
-    same_content,
-    text_signature,
-    word_overlap,
-)
+from verifier.accounts import account_checks
+from verifier.copytext import same_content, text_signature, word_overlap
+from verifier.duplicates import DuplicateRules, duplicate_checks, fingerprint
 from verifier.images import LoadedImage, decode_image
 from verifier.models import Check, Proof, parse_proof
 from verifier.ocr import OcrEngine
