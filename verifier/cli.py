@@ -166,6 +166,23 @@ def demo(world: Path | None, home: Path | None) -> None:
     sys.exit(run_demo(world=world, home=home))
 
 
+@main.command()
+@click.option("--proofs", "count", default=24, show_default=True, type=click.IntRange(min=1),
+              help="Proofs per arm (the demo's mix, repeated past its end).")
+@click.option("--world", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="World file holding the demo's accounts (default: the "
+                                 "bundled demo world).")
+def bench(count: int, world: Path | None) -> None:
+    """Time one warm browser against a browser launched per proof, on the same proofs."""
+    from verifier.bench import BenchError, format_report, run
+
+    try:
+        report = run(count, world, log=lambda line: click.echo(line, err=True))
+    except BenchError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(format_report(report))
+
+
 @main.group()
 def corpus() -> None:
     """Labelled proof corpora: genuine and fraudulent proofs rendered from a world."""
