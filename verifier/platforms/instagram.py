@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from playwright.sync_api import Page, Response
+from playwright.sync_api import Page
 
 from verifier.comments import Comment, judge_comment
 from verifier.models import Check, Proof
@@ -35,6 +35,7 @@ from verifier.platforms.base import (
     load_platform_data,
     normalize_handle,
 )
+from verifier.platforms.capture import ResponseCapture
 
 HANDLE_RE = re.compile(r"^[A-Za-z0-9._]{1,30}$")
 CODE_RE = re.compile(r"^[A-Za-z0-9_-]{4,64}$")
@@ -45,26 +46,14 @@ class Stop(Exception):
 
 
 @dataclass
-class Capture:
-    """The page's own ``/api/v1/`` answers, by kind, in fetch order."""
+class Capture(ResponseCapture):
+    """The page's own ``/api/v1/`` answers, by kind (``kinds``), in fetch order."""
 
-    kinds: dict[str, re.Pattern[str]]
-    url_re: re.Pattern[str]
-    responses: list[tuple[str, int, Any]] = field(default_factory=list)
+    kinds: dict[str, re.Pattern[str]] = field(default_factory=dict)
 
-    def on_response(self, response: Response) -> None:
-        match = self.url_re.search(urlsplit(response.url).path)
-        if not match:
-            return
-        kind = next((k for k, r in self.kinds.items() if r.search(match.group("rest"))), "other")
-        try:
-            body: Any = response.json()
-        except Exception:
-            body = None
-        self.responses.append((kind, response.status, body))
-
-    def of(self, kind: str) -> list[tuple[int, Any]]:
-        return [(s, b) for k, s, b in self.responses if k == kind]
+    def key(self, match: re.Match[str]) -> str:
+        rest = match.group("rest")
+        return next((k for k, r in self.kinds.items() if r.search(rest)), "other")
 
 
 class InstagramAdapter(Adapter):
@@ -130,7 +119,7 @@ class InstagramAdapter(Adapter):
                                       "no checker session for instagram is configured")
         with env.pool.context("instagram") as (ctx, info):
             page = ctx.new_page()
-            capture = Capture(self.kinds, self.url_re)
+            capture = Capture(self.url_re, kinds=self.kinds)
             page.on("response", capture.on_response)
             evidence: list[str] = []
             try:
@@ -328,7 +317,7 @@ class InstagramAdapter(Adapter):
         comments: list[ia.IgComment] = []
         with env.pool.context(None) as (ctx, _info):
             page = ctx.new_page()
-            capture = Capture(self.kinds, self.url_re)
+            capture = Capture(self.url_re, kinds=self.kinds)
             page.on("response", capture.on_response)
             try:
                 self._goto(page, capture, self.data["pages"]["post"].format(code=target.key))

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from playwright.sync_api import Page, Response
+from playwright.sync_api import Page
 
 from verifier.comments import Comment, judge_comment
 from verifier.models import Check, Proof
@@ -34,6 +34,7 @@ from verifier.platforms.base import (
     load_platform_data,
     normalize_handle,
 )
+from verifier.platforms.capture import ResponseCapture
 
 HANDLE_RE = re.compile(r"^[A-Za-z0-9_.]{2,24}$")
 CODE_RE = re.compile(r"^[A-Za-z0-9]{4,20}$")
@@ -124,25 +125,7 @@ class Stop(Exception):
     """The page cannot tell: a wall, a timeout or a changed layout."""
 
 
-@dataclass
-class Capture:
-    url_re: re.Pattern[str]
-    responses: list[tuple[str, int, Any]] = field(default_factory=list)
-
-    host: str = "www.tiktok.com"
-
-    def on_response(self, response: Response) -> None:
-        parts = urlsplit(response.url)
-        match = self.url_re.search(parts.path) if parts.hostname == self.host else None
-        if match:
-            try:
-                body: Any = response.json()
-            except Exception:
-                body = None
-            self.responses.append((match.group("rest"), response.status, body))
-
-    def of(self, kind: str) -> list[tuple[int, Any]]:
-        return [(s, b) for k, s, b in self.responses if k == kind]
+Capture = ResponseCapture  # keyed by the path after /api/, from TikTok's own host only
 
 
 class TikTokAdapter(Adapter):

@@ -12,11 +12,11 @@ the target's followers instead.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from playwright.sync_api import Page, Response
+from playwright.sync_api import Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from verifier.models import Check, Proof
@@ -28,6 +28,7 @@ from verifier.platforms.base import (
     load_platform_data,
     normalize_handle,
 )
+from verifier.platforms.capture import ResponseCapture
 from verifier.platforms.x_graphql import (
     TimelinePage,
     XUser,
@@ -40,24 +41,10 @@ HANDLE_RE = re.compile(r"^[A-Za-z0-9_]{1,15}$")
 
 
 @dataclass
-class Capture:
-    """The GraphQL responses a page fetched, in order."""
+class Capture(ResponseCapture):
+    """The GraphQL responses a page fetched, in order, keyed by operation name."""
 
-    operation_re: re.Pattern[str]
-    responses: list[tuple[str, int, Any]] = field(default_factory=list)
-
-    def on_response(self, response: Response) -> None:
-        match = self.operation_re.search(urlsplit(response.url).path)
-        if not match:
-            return
-        try:
-            body: Any = response.json()
-        except Exception:
-            body = None
-        self.responses.append((match.group("operation"), response.status, body))
-
-    def of(self, operation: str) -> list[tuple[int, Any]]:
-        return [(status, body) for op, status, body in self.responses if op == operation]
+    group: str = "operation"
 
 
 class ListOutcome:

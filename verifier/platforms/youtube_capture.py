@@ -7,33 +7,19 @@ by both the comment and the subscription checks (which wait on them alike).
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
-from playwright.sync_api import Page, Response
+from playwright.sync_api import Page
+
+from verifier.platforms.capture import ResponseCapture
 
 
 @dataclass
-class JsonCapture:
-    """The ``/youtubei/v1/*`` responses a page fetched, in order."""
+class JsonCapture(ResponseCapture):
+    """The ``/youtubei/v1/*`` responses a page fetched, in order, keyed by endpoint."""
 
-    pattern: re.Pattern[str]
-    responses: list[tuple[str, int, Any]] = field(default_factory=list)
-
-    def on_response(self, response: Response) -> None:
-        match = self.pattern.search(urlsplit(response.url).path)
-        if not match:
-            return
-        try:
-            body: Any = response.json()
-        except Exception:
-            body = None
-        self.responses.append((match.group("endpoint"), response.status, body))
-
-    def of(self, endpoint: str) -> list[tuple[int, Any]]:
-        return [(s, b) for e, s, b in self.responses if e == endpoint]
+    group: str = "endpoint"
 
     def wait_for(self, page: Page, endpoint: str, count: int) -> bool:
         """Whether ``count`` responses of ``endpoint`` arrived; an error status stops the wait
