@@ -17,6 +17,8 @@ import yaml
 from verifier.models import Check, Proof
 
 if TYPE_CHECKING:
+    from playwright.sync_api import Locator
+
     from verifier.browser.pool import BrowserPool
     from verifier.evidence import EvidenceStore
     from verifier.ocr import OcrEngine
@@ -57,6 +59,19 @@ def load_platform_data(platform: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ValueError(f"{path}: expected a mapping")
     return data
+
+
+def reveal(found: Locator) -> None:
+    """Scroll the first match into view, so the check's capture shows it to a moderator.
+
+    Best effort: the verdict rests on what the page fetched, and a capture that
+    could not be scrolled still shows the page.
+    """
+    try:
+        if found.count():
+            found.first.scroll_into_view_if_needed(timeout=2000)
+    except Exception:
+        return
 
 
 def normalize_handle(handle: str | None) -> str | None:

@@ -35,6 +35,7 @@ from verifier.platforms.base import (
     TargetError,
     load_platform_data,
     normalize_handle,
+    reveal,
 )
 from verifier.platforms.github_api import (
     ApiReply,
@@ -260,12 +261,7 @@ class GitHubAdapter(Adapter):
         """Bring the matched row or comment into view so the capture shows it."""
         if not selector:
             return
-        try:
-            found = page.locator(selector)
-            if found.count():
-                found.first.scroll_into_view_if_needed(timeout=2000)
-        except PlaywrightError:
-            return
+        reveal(page.locator(selector))
 
     def _reveal_row(self, login: str) -> str:
         return str(self.data["reveal"]["user_row"]).format(login=login)

@@ -34,6 +34,7 @@ from verifier.platforms.base import (
     TargetError,
     load_platform_data,
     normalize_handle,
+    reveal,
 )
 from verifier.platforms.capture import ResponseCapture
 
@@ -274,11 +275,7 @@ class InstagramAdapter(Adapter):
             page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
 
     def _reveal(self, page: Page, username: str) -> None:
-        rows = page.locator(self.data["selectors"]["user_row"]).filter(has_text=username)
-        try:
-            rows.first.scroll_into_view_if_needed(timeout=2000)
-        except Exception:
-            return
+        reveal(page.locator(self.data["selectors"]["user_row"]).filter(has_text=username))
 
     def _like(self, name: str, worker: str, code: str, page: Page, capture: Capture,
               env: LiveEnv, evidence: list[str]) -> Check:

@@ -33,6 +33,7 @@ from verifier.platforms.base import (
     TargetError,
     load_platform_data,
     normalize_handle,
+    reveal,
 )
 from verifier.platforms.reddit_api import (
     HttpReply,
@@ -229,12 +230,7 @@ class RedditAdapter(Adapter):
 
     def _reveal(self, page: Page, worker: str) -> None:
         """Bring the worker's comment into view so the capture shows it."""
-        try:
-            found = page.locator(str(self.data["reveal"]["comment"]).format(user=worker))
-            if found.count():
-                found.first.scroll_into_view_if_needed(timeout=2000)
-        except PlaywrightError:
-            return
+        reveal(page.locator(str(self.data["reveal"]["comment"]).format(user=worker)))
 
     # -- comment ---------------------------------------------------------------------------
     def _comment(self, page: Page, calls: list[dict[str, Any]], worker: str, target: Target,

@@ -27,7 +27,14 @@ from playwright.sync_api import Page
 
 from verifier.browser.pool import ContextInfo
 from verifier.models import Check, Outcome, Proof
-from verifier.platforms.base import Adapter, LiveEnv, Target, TargetError, load_platform_data
+from verifier.platforms.base import (
+    Adapter,
+    LiveEnv,
+    Target,
+    TargetError,
+    load_platform_data,
+    reveal,
+)
 from verifier.platforms.telegram_preview import Message, Preview, parse_preview
 from verifier.platforms.youtube_data import comment_text_problem
 
@@ -179,13 +186,8 @@ class TelegramAdapter(Adapter):
                     "post": target.key, "comment_id": found.comment_id,
                     "author": found.author_name, "author_url": found.author_url,
                     "text": found.text}))
-                item = page.locator(self.data["selectors"]["comment"]).filter(
-                    has_text=found.text[:60])
-                try:
-                    if item.count():
-                        item.first.scroll_into_view_if_needed(timeout=2000)
-                except Exception:
-                    pass
+                reveal(page.locator(self.data["selectors"]["comment"]).filter(
+                    has_text=found.text[:60]))
             self._shot(page, env, evidence)
         return Check(name=name, outcome=outcome, detail=detail, evidence=evidence)
 

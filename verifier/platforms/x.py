@@ -27,6 +27,7 @@ from verifier.platforms.base import (
     TargetError,
     load_platform_data,
     normalize_handle,
+    reveal,
 )
 from verifier.platforms.capture import ResponseCapture
 from verifier.platforms.x_graphql import (
@@ -293,10 +294,5 @@ class XAdapter(Adapter):
 
     def _reveal(self, page: Page, handle: str) -> None:
         """Bring the matched row into view so the capture shows it to a moderator."""
-        cell = page.locator(self.data["selectors"]["user_cell"]).filter(has_text=f"@{handle}")
-        try:
-            if cell.count():
-                cell.first.scroll_into_view_if_needed(timeout=2000)
-        except Exception:
-            return
+        reveal(page.locator(self.data["selectors"]["user_cell"]).filter(has_text=f"@{handle}"))
 

@@ -24,7 +24,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from verifier.comments import Comment, judge_comment
 from verifier.models import Check, Proof
-from verifier.platforms.base import LiveEnv, Target, normalize_handle
+from verifier.platforms.base import LiveEnv, Target, normalize_handle, reveal
 from verifier.platforms.x import HANDLE_RE, Capture, ListOutcome, ListResult, XAdapter
 from verifier.platforms.x_graphql import (
     XTweet,
@@ -195,12 +195,8 @@ def _logged_in(adapter: XAdapter, page: Page) -> bool:
 def _reveal(adapter: XAdapter, page: Page, text: str) -> None:
     """Scroll the worker's reply into the capture for the moderator."""
     snippet = " ".join(text.split())[:40]
-    tweet = page.locator(adapter.data["selectors"]["tweet"]).filter(has_text=snippet)
-    try:
-        if snippet and tweet.count():
-            tweet.first.scroll_into_view_if_needed(timeout=2000)
-    except Exception:
-        return
+    if snippet:
+        reveal(page.locator(adapter.data["selectors"]["tweet"]).filter(has_text=snippet))
 
 
 # -- share (repost) ----------------------------------------------------------------------

@@ -16,7 +16,7 @@ from playwright.sync_api import Page
 from verifier.comments import Comment as Said
 from verifier.comments import judge_comment
 from verifier.models import Check, Proof
-from verifier.platforms.base import LiveEnv, Target
+from verifier.platforms.base import LiveEnv, Target, reveal
 from verifier.platforms.comment_times import relative_time
 from verifier.platforms.youtube_capture import JsonCapture
 from verifier.platforms.youtube_data import (
@@ -177,9 +177,4 @@ def _scan_comments(adapter: YouTubeAdapter, page: Page, capture: JsonCapture, wo
 
 def _reveal(page: Page, selector: str, text: str) -> None:
     """Bring the matched comment into view so the capture shows it to a moderator."""
-    item = page.locator(selector).filter(has_text=text[:60])
-    try:
-        if item.count():
-            item.first.scroll_into_view_if_needed(timeout=2000)
-    except Exception:
-        return
+    reveal(page.locator(selector).filter(has_text=text[:60]))

@@ -15,7 +15,7 @@ from playwright.sync_api import Page
 
 from verifier.browser.pool import ContextInfo
 from verifier.models import Check, Outcome
-from verifier.platforms.base import LiveEnv, Target
+from verifier.platforms.base import LiveEnv, Target, reveal
 from verifier.platforms.youtube_capture import JsonCapture, Loaded
 from verifier.platforms.youtube_data import (
     Channel,
@@ -50,12 +50,7 @@ def check_subscribe(adapter: YouTubeAdapter, name: str, worker: str, target: Tar
             evidence.append(env.evidence.put_json({
                 "worker": worker, "channel_id": match.channel_id, "title": match.title,
                 "list": url}))
-            item = page.locator(data["selectors"]["channel_item"]).filter(has_text=match.title)
-            try:
-                if item.count():
-                    item.first.scroll_into_view_if_needed(timeout=2000)
-            except Exception:
-                pass
+            reveal(page.locator(data["selectors"]["channel_item"]).filter(has_text=match.title))
         adapter._screenshot(page, env, evidence)
     return Check(name=name, outcome=outcome, detail=detail, evidence=evidence)
 
