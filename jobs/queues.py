@@ -1,39 +1,77 @@
-"""The RQ queue proofs travel on.
+"""The RQ queues proofs and webhooks travel on.
 
 The RQ job id is derived from the proof id, so a proof submitted twice (or
 re-enqueued by a sweeper while its first job still waits) is one job.
+
+Jobs are JSON (never pickle) and a worker runs only the functions listed in
+``ALLOWED_FUNCS``: write access to Redis must not be code execution on the
+workers.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from redis import Redis
 from rq import Queue, Retry
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
+from rq.serializers import JSONSerializer
 
 from verifier.settings import Settings
 
 VERIFY_FUNC = "jobs.tasks.verify_proof"
+DELIVER_FUNC = "jobs.webhooks.deliver_webhook"
+ALLOWED_FUNCS = frozenset({VERIFY_FUNC, DELIVER_FUNC})
+LIVE_STATES = (JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED)
+
+
+class JobNotAllowed(RuntimeError):
+    """A job naming a function outside the allow-list (someone wrote to Redis)."""
+
+
+class AllowedJob(Job):
+    """A job that runs only allow-listed functions."""
+
+    def _execute(self) -> Any:
+        if self.func_name not in ALLOWED_FUNCS:
+            raise JobNotAllowed(f"job {self.id} names {self.func_name!r}, which is not one of "
+                                "the verifier's job functions; refused")
+        return super()._execute()
 
 
 def job_id_for(proof_id: str) -> str:
     return f"proof-{proof_id}"
 
 
+def _queue(name: str, conn: Redis, timeout: int) -> Queue:
+    return Queue(name, connection=conn, default_timeout=timeout, serializer=JSONSerializer,
+                 job_class=AllowedJob)
+
+
 def get_queue(conn: Redis, settings: Settings) -> Queue:
-    return Queue(settings.queue_name, connection=conn, default_timeout=settings.job_timeout_s)
+    return _queue(settings.queue_name, conn, settings.job_timeout_s)
+
+
+def get_webhook_queue(conn: Redis, settings: Settings) -> Queue:
+    return _queue(settings.webhook_queue_name, conn, int(settings.webhook_timeout_s * 3) + 30)
+
+
+def live_job(queue: Queue, job_id: str) -> Job | None:
+    """The job with this id if it is still waiting or running."""
+    try:
+        existing = AllowedJob.fetch(job_id, connection=queue.connection,
+                                    serializer=JSONSerializer)
+    except NoSuchJobError:
+        return None
+    return existing if existing.get_status(refresh=True) in LIVE_STATES else None
 
 
 def enqueue_proof(queue: Queue, proof_id: str, kind: str = "initial") -> Job:
     """Enqueue unless a live job for this proof already exists."""
     job_id = job_id_for(proof_id) if kind == "initial" else f"{kind}-{proof_id}"
-    try:
-        existing = Job.fetch(job_id, connection=queue.connection)
-    except NoSuchJobError:
-        existing = None
-    if existing is not None and existing.get_status(refresh=True) in (
-        JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED,
-    ):
+    existing = live_job(queue, job_id)
+    if existing is not None:
         return existing
     return queue.enqueue(
         VERIFY_FUNC, proof_id, kind,

@@ -16,11 +16,13 @@ import signal
 from typing import Any
 
 from rq import SimpleWorker
+from rq.serializers import JSONSerializer
 
 from jobs import tasks
 from jobs.connections import redis_from_url
-from jobs.queues import get_queue
+from jobs.queues import AllowedJob, get_queue, get_webhook_queue
 from verifier.settings import Settings, get_settings
+from verifier.store import Store
 from verifier.verify import Verifier
 
 log = logging.getLogger(__name__)
@@ -35,7 +37,7 @@ class VerifierWorker(SimpleWorker):
 
     def work(self, *args: Any, **kwargs: Any) -> bool:
         verifier = Verifier(self.settings)
-        tasks.set_context(verifier)
+        tasks.set_context(verifier, self.connection)
         try:
             return super().work(*args, **kwargs)
         finally:
@@ -46,9 +48,12 @@ class VerifierWorker(SimpleWorker):
 def run_worker(settings: Settings, burst: bool = False, name: str | None = None) -> None:
     if not settings.redis_url:
         raise SystemExit("REDIS_URL is not set: the worker needs Redis")
+    Store(settings.db_url).check_schema("verifier worker")
     conn = redis_from_url(settings.redis_url)
-    queue = get_queue(conn, settings)
-    worker = VerifierWorker([queue], connection=conn, settings=settings, name=name)
+    # Webhooks first: they are cheap, and a long proof backlog must not hold them back.
+    queues = [get_webhook_queue(conn, settings), get_queue(conn, settings)]
+    worker = VerifierWorker(queues, connection=conn, settings=settings, name=name,
+                            serializer=JSONSerializer, job_class=AllowedJob)
     worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
 
 

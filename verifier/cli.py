@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from verifier.cli_admin import COMMANDS
 from verifier.models import Proof, ProofError, parse_proof
 from verifier.settings import Settings, get_settings
 
@@ -77,6 +78,7 @@ def main(verbose: bool) -> None:
 def verify(files: tuple[str, ...], sandbox: str | None, sessions_dir: Path | None,
            home: Path | None) -> None:
     """Verify proofs in this process (no queue); one verdict JSON per line."""
+    from verifier.store import ProofConflictError
     from verifier.verify import Verifier
 
     proofs, errors = _load_proofs(files)
@@ -86,7 +88,12 @@ def verify(files: tuple[str, ...], sandbox: str | None, sessions_dir: Path | Non
         settings = _settings(sandbox=sandbox, sessions_dir=sessions_dir, home=home)
         with Verifier(settings) as verifier:
             for proof in proofs:
-                verdict = verifier.verify(proof)
+                try:
+                    verdict = verifier.verify(proof)
+                except ProofConflictError as exc:
+                    errors.append(str(exc))
+                    click.echo(f"error: {exc}", err=True)
+                    continue
                 click.echo(json.dumps(verdict.to_json(), ensure_ascii=False))
     if errors:
         sys.exit(2)
@@ -100,7 +107,7 @@ def submit(files: tuple[str, ...], redis_url: str | None, home: Path | None) -> 
     """Store and enqueue proofs; prints the proof ids."""
     from jobs.connections import redis_from_url
     from jobs.queues import enqueue_proof, get_queue
-    from verifier.store import Store
+    from verifier.store import ProofConflictError, Store
 
     proofs, errors = _load_proofs(files)
     for error in errors:
@@ -113,7 +120,12 @@ def submit(files: tuple[str, ...], redis_url: str | None, home: Path | None) -> 
         store.create_schema()
         queue = get_queue(redis_from_url(settings.redis_url), settings)
         for proof in proofs:
-            verdict, created = store.add_proof(proof)
+            try:
+                verdict, created = store.add_proof(proof)
+            except ProofConflictError as exc:
+                errors.append(str(exc))
+                click.echo(f"error: {exc}", err=True)
+                continue
             if created or verdict.status == "pending":
                 enqueue_proof(queue, proof.id)
             click.echo(proof.id)
@@ -224,6 +236,10 @@ def eval_corpus(corpus_dir: Path, processes: int, home: Path | None,
     click.echo(format_report(report))
     if report.fraud_approved:
         sys.exit(1)
+
+
+for _command in COMMANDS:
+    main.add_command(_command)
 
 
 if __name__ == "__main__":  # pragma: no cover

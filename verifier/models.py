@@ -85,6 +85,24 @@ class Check(BaseModel):
     evidence: list[str] = Field(default_factory=list)
 
 
+class Moderation(BaseModel):
+    """A moderator's decision on a proof (verdict schema ``moderation``)."""
+
+    moderator: str
+    decision: Literal["approved", "rejected"]
+    note: str = ""
+    decided_at: datetime | None = None
+
+
+class Retention(BaseModel):
+    """What re-verification found after the decision (verdict schema ``retention``)."""
+
+    state: Literal["held", "dropped", "unknown"]
+    checked_at: datetime | None = None
+    dropped_at: datetime | None = None
+    checks: int = Field(default=0, ge=0)
+
+
 class Verdict(BaseModel):
     proof_id: str
     status: Status
@@ -93,6 +111,8 @@ class Verdict(BaseModel):
     attempts: int = Field(default=0, ge=0)
     verified_at: datetime | None = None
     verifier_version: str | None = None
+    retention: Retention | None = None
+    moderation: Moderation | None = None
 
     def to_json(self) -> dict[str, Any]:
         return self.model_dump(mode="json", exclude_none=True)

@@ -32,8 +32,30 @@ class Settings(BaseSettings):
     # The operator's sites file (hosts, code secrets, member pages; see verifier/sites.py);
     # unset: VERIFIER_SESSIONS_DIR/sites.yaml when present.
     sites_file: Path | None = Field(default=None, validation_alias=AliasChoices("VERIFIER_SITES"))
-    webhook_secret: str = Field(
-        default="change-me", validation_alias=AliasChoices("VERIFIER_WEBHOOK_SECRET")
+    # Webhooks are signed with each marketplace's own secret (`verifier token create`).
+    # Seconds between delivery attempts: 1 min, 5 min, 30 min, 2 h, 6 h, 12 h, 24 h
+    # (about 45 hours before giving up; `verifier webhooks redeliver` after that).
+    webhook_retry_delays: str = Field(
+        default="60,300,1800,7200,21600,43200,86400",
+        validation_alias=AliasChoices("VERIFIER_WEBHOOK_RETRY_DELAYS"),
+    )
+    webhook_timeout_s: float = Field(
+        default=10.0, validation_alias=AliasChoices("VERIFIER_WEBHOOK_TIMEOUT")
+    )
+    # Callback hosts exempt from the URL guard (`host` or `host:port`): a marketplace
+    # on a private network. Everything else must be a public address.
+    callback_hosts: str = Field(
+        default="", validation_alias=AliasChoices("VERIFIER_CALLBACK_HOSTS")
+    )
+    webhook_queue_name: str = Field(
+        default="webhooks", validation_alias=AliasChoices("VERIFIER_WEBHOOK_QUEUE")
+    )
+    # The HTTP API refuses bodies over this many bytes with a 413.
+    api_max_body_bytes: int = Field(
+        default=16 * 1024 * 1024, validation_alias=AliasChoices("VERIFIER_API_MAX_BODY")
+    )
+    api_max_batch: int = Field(
+        default=500, validation_alias=AliasChoices("VERIFIER_API_MAX_BATCH")
     )
     chromium_path: str | None = Field(
         default=None, validation_alias=AliasChoices("VERIFIER_CHROMIUM")
@@ -84,6 +106,22 @@ class Settings(BaseSettings):
     @property
     def image_host_set(self) -> frozenset[str]:
         return self._hosts(self.image_hosts)
+
+    @property
+    def callback_host_set(self) -> frozenset[str]:
+        return self._hosts(self.callback_hosts)
+
+    @property
+    def retry_delays(self) -> tuple[int, ...]:
+        """VERIFIER_WEBHOOK_RETRY_DELAYS as seconds; a bad value is an error naming it."""
+        try:
+            delays = tuple(int(x) for x in self.webhook_retry_delays.split(",") if x.strip())
+        except ValueError:
+            raise ValueError("VERIFIER_WEBHOOK_RETRY_DELAYS must be comma-separated whole "
+                             f"seconds, not {self.webhook_retry_delays!r}") from None
+        if any(d < 0 for d in delays):
+            raise ValueError("VERIFIER_WEBHOOK_RETRY_DELAYS may not be negative")
+        return delays
 
     @property
     def web_host_set(self) -> frozenset[str]:

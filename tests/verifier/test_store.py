@@ -23,7 +23,7 @@ import pytest
 from sqlalchemy import create_engine, func, select
 
 from verifier.models import Check, Proof, Verdict, parse_proof
-from verifier.store import Store, UnknownProofError, hamming, metadata
+from verifier.store import ProofConflictError, Store, UnknownProofError, hamming, metadata
 from verifier.store.fingerprints import band_neighbours, bands
 from verifier.store.schema import checks as checks_table
 
@@ -38,6 +38,8 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     pg_url: str = request.getfixturevalue("postgres_url")
     engine = create_engine(pg_url)
     metadata.drop_all(engine)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
     engine.dispose()
     return pg_url
 
@@ -122,9 +124,12 @@ def test_add_proof_is_idempotent(store: Store) -> None:
     first, created = store.add_proof(proof)
     assert created
     assert first.status == "pending" and first.checks == [] and first.attempts == 0
-    again, created_again = store.add_proof(make_proof("p1", worker="someone-else"))
+    again, created_again = store.add_proof(make_proof("p1"))
     assert not created_again
     assert again == first
+    # The same id with other content is a conflict, never a silent second proof.
+    with pytest.raises(ProofConflictError, match="p1"):
+        store.add_proof(make_proof("p1", worker="someone-else"))
     assert store.count() == 1
     stored = store.get_proof("p1")
     assert stored == proof and stored.to_json() == proof.to_json()

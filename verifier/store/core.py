@@ -25,10 +25,10 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from sqlalchemy import Engine, RowMapping, select, update
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import IntegrityError
 
 from verifier.models import Proof, Verdict
-from verifier.store import fingerprints, lookups
+from verifier.store import fingerprints, lookups, migrate
 from verifier.store.engine import Database
 from verifier.store.fingerprints import ImageSeen
 from verifier.store.lookups import (
@@ -38,7 +38,9 @@ from verifier.store.lookups import (
     pending_verdict,
     verdict_of,
 )
-from verifier.store.schema import attempts, checks, metadata, moderation_log, proofs
+from verifier.store.marketplaces import MarketplaceStore
+from verifier.store.schema import attempts, checks, moderation_log, proofs
+from verifier.store.webhooks import WebhookStore
 
 AttemptKind = Literal["initial", "reverify"]
 ModeratorStatus = Literal["approved", "rejected"]
@@ -48,7 +50,8 @@ _MODERATABLE = ("flagged", "approved")
 
 
 __all__ = [
-    "AttemptKind", "AttemptRecord", "ModerationEntry", "ModeratorStatus", "Store",
+    "AttemptKind", "AttemptRecord", "ModerationEntry", "ModeratorStatus", "ProofConflictError",
+    "Store",
     "UnknownProofError", "normalise_handle",
 ]
 
@@ -78,28 +81,41 @@ class ModerationEntry:
     note: str
 
 
+class ProofConflictError(ValueError):
+    """A proof id already stored with different content."""
+
+    def __init__(self, proof_id: str, marketplace: str | None) -> None:
+        self.proof_id = proof_id
+        self.marketplace = marketplace
+        super().__init__(f"proof {proof_id} was already submitted with different content")
+
+
 class Store:
     """Proofs and verdicts in SQL; safe to share between processes and threads."""
 
     def __init__(self, url: str) -> None:
         self.url = url
         self._db = Database(url)
+        self.marketplaces = MarketplaceStore(self._db)
+        self.webhooks = WebhookStore(self._db)
 
     @property
     def engine(self) -> Engine:
         return self._db.engine
 
     def create_schema(self) -> None:
-        """Create missing tables; idempotent, and retried when two processes race."""
-        for attempt in range(3):
-            try:
-                with self._db.write() as conn:
-                    metadata.create_all(conn, checkfirst=True)
-                return
-            except DBAPIError:
-                # Another process created the tables between our check and create.
-                if attempt == 2:
-                    raise
+        """Make the schema current (a new database in one step, an old one migrated)."""
+        migrate.ensure(self._db)
+
+    def check_schema(self, what: str) -> None:
+        """Refuse to run on a schema older than this code (``verifier db upgrade``)."""
+        migrate.require_current(self._db, what)
+
+    def upgrade_schema(self, revision: str = "head") -> migrate.SchemaState:
+        return migrate.upgrade(self._db, revision)
+
+    def schema_state(self) -> migrate.SchemaState:
+        return migrate.state(self._db)
 
     def close(self) -> None:
         self._db.close()
@@ -113,7 +129,11 @@ class Store:
     # -- proofs ------------------------------------------------------------
 
     def add_proof(self, proof: Proof) -> tuple[Verdict, bool]:
-        """Store a new proof as pending; for a known id return its verdict and False."""
+        """Store a new proof as pending; for a known id return its verdict and False.
+
+        The id is the idempotency key: the same id with other content raises
+        ``ProofConflictError`` rather than deciding one proof and keeping another.
+        """
         now = now_utc()
         handle = proof.worker.handle
         row = {
@@ -138,10 +158,12 @@ class Store:
             with self._db.write() as conn:
                 conn.execute(proofs.insert().values(**row))
         except IntegrityError:
-            existing = self.get_verdict(proof.id)
-            if existing is None:
+            stored = self._row(proof.id)
+            if stored is None:
                 raise
-            return existing, False
+            if stored["proof"] != row["proof"]:
+                raise ProofConflictError(proof.id, stored["marketplace"]) from None
+            return verdict_of(stored), False
         return pending_verdict(proof.id, 0), True
 
     def _row(self, proof_id: str) -> RowMapping | None:

@@ -60,6 +60,8 @@ def verdict_of(m: RowMapping) -> Verdict:
         note = m["moderation_note"] or ""
         reason = f"{word} by moderator {m['moderated_by']}" + (f": {note}" if note else ".")
         data["reasons"] = [*data.get("reasons", []), reason]
+        data["moderation"] = {"moderator": m["moderated_by"], "decision": m["status"],
+                              "note": note, "decided_at": m["moderated_at"]}
     return Verdict.model_validate(data)
 
 

@@ -178,3 +178,65 @@ images = Table(
 )
 
 BAND_COLUMNS = (images.c.band0, images.c.band1, images.c.band2, images.c.band3)
+
+# -- marketplaces, their API tokens and webhook deliveries (the HTTP API) -----
+
+marketplaces = Table(
+    "marketplaces",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    # Kept in clear: every webhook body is signed with it (HMAC needs the key).
+    Column("webhook_secret", String(256), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column("marketplace", String(64), ForeignKey("marketplaces.name"), nullable=False,
+           index=True),
+    # sha256 of the token: tokens are 256 random bits, so a fast hash is enough
+    # and lets every request be checked with one indexed lookup.
+    Column("token_sha256", String(64), nullable=False, unique=True),
+    # The first characters, so an operator can tell tokens apart when revoking.
+    Column("prefix", String(16), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("revoked_at", UTCDateTime()),
+)
+
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("proof_id", String(128), ForeignKey("proofs.id"), nullable=False, index=True),
+    Column("marketplace", String(64)),
+    Column("event", String(32), nullable=False),
+    # What makes two deliveries the same: one per decision, per moderation, per drop.
+    Column("dedupe_key", String(64), nullable=False),
+    Column("url", String(2048), nullable=False),
+    # The exact bytes signed and sent, so every retry carries the same body.
+    Column("body", Text, nullable=False),
+    # pending (more attempts to come), delivered, failed (gave up or cannot send)
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UTCDateTime()),
+    Column("last_status_code", Integer),
+    Column("last_error", Text),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("delivered_at", UTCDateTime()),
+    UniqueConstraint("proof_id", "event", "dedupe_key"),
+    Index(None, "status", "next_attempt_at"),
+)
+
+webhook_attempts = Table(
+    "webhook_attempts",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column("delivery_id", String(36), ForeignKey("webhook_deliveries.id"), nullable=False,
+           index=True),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("status_code", Integer),
+    Column("error", Text),
+    Column("duration_ms", Integer, nullable=False),
+)
