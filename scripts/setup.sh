@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(chromium tesseract-ocr tesseract-ocr-eng tesseract-ocr-ben tesseract-ocr-hin
-              fonts-noto-core fonts-liberation redis-server postgresql)
+              fonts-noto-core fonts-liberation redis-server postgresql curl)
 PYTHON=${PYTHON:-python3}
 
 missing=()

@@ -145,11 +145,17 @@ def worker(processes: int, burst: bool, redis_url: str | None, sandbox: str | No
            sessions_dir: Path | None, home: Path | None) -> None:
     """Run queue workers, each with a warm browser and OCR engine."""
     from jobs.worker import run_workers
+    from verifier.store import Store
+    from verifier.store.migrate import SchemaOutOfDate
 
     settings = _settings(redis_url=redis_url, sandbox=sandbox, sessions_dir=sessions_dir,
                          home=home)
     if not settings.redis_url:
         raise click.UsageError("REDIS_URL (or --redis-url) is needed to run workers")
+    try:
+        Store(settings.db_url).check_schema("verifier worker")
+    except SchemaOutOfDate as exc:
+        raise click.ClickException(str(exc)) from exc
     run_workers(settings, processes=processes, burst=burst)
 
 
