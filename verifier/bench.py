@@ -161,6 +161,7 @@ def run(count: int, world: Path | None = None, log: Log = print) -> Report:
     from fixtures.sandbox.server import SandboxServer
     from fixtures.sandbox.sessions import write_sessions
     from fixtures.sandbox.world import load_world
+    from fixtures.sandbox.youtube_api import SANDBOX_KEY
 
     world_path = Path(world or DEMO_WORLD)
     loaded = load_world(world_path)
@@ -176,7 +177,8 @@ def run(count: int, world: Path | None = None, log: Log = print) -> Report:
             for name in ARMS:
                 log(f"bench: {name} arm, {count} proofs")
                 env = {"VERIFIER_HOME": str(home / name), "VERIFIER_SANDBOX": sandbox.url,
-                       "VERIFIER_SESSIONS_DIR": str(home / "sessions")}
+                       "VERIFIER_SESSIONS_DIR": str(home / "sessions"),
+                       "VERIFIER_YOUTUBE_API_KEY": SANDBOX_KEY}
                 arms[name] = _arm(name, items, env)
             url = sandbox.url
     finally:

@@ -188,7 +188,9 @@ def run(corpus_dir: Path, processes: int = 1, home: Path | None = None,
     try:
         with _sandbox(corpus_dir, home) as sandbox_url:
             env = {"VERIFIER_HOME": str(home), "VERIFIER_SANDBOX": sandbox_url,
-                   "VERIFIER_SESSIONS_DIR": str(home / "sessions")}
+                   "VERIFIER_SESSIONS_DIR": str(home / "sessions"),
+                   # the sandbox's Data API takes any key; the corpus' subscribe cells need one
+                   "VERIFIER_YOUTUBE_API_KEY": "sandbox-youtube-data-api-key"}
             if policy is not None:
                 env["VERIFIER_POLICY"] = str(policy)
             Store(_settings(env).db_url).create_schema()  # once, before any process races

@@ -90,6 +90,17 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("VERIFIER_POLICY")
     )
     queue_name: str = Field(default="proofs", validation_alias=AliasChoices("VERIFIER_QUEUE"))
+    # The operator's YouTube Data API v3 key: since the channels tab went (2023) the API's
+    # subscriptions.list is the only third-party view of whom a channel subscribes to.
+    # Unset: YouTube subscribe checks are "unknown", saying so.
+    youtube_api_key: str | None = Field(
+        default=None, validation_alias=AliasChoices("VERIFIER_YOUTUBE_API_KEY")
+    )
+    # The operator's GitHub token, sent only to api.github.com (5,000 requests an hour
+    # instead of the 60 an anonymous checker gets).
+    github_token: str | None = Field(
+        default=None, validation_alias=AliasChoices("VERIFIER_GITHUB_TOKEN")
+    )
 
     @cached_property
     def db_url(self) -> str:

@@ -19,7 +19,8 @@ PLATFORM_HOSTS: dict[str, tuple[str, ...]] = {
     "instagram": ("instagram.com", "instagr.am", "cdninstagram.com"),
     "facebook": ("facebook.com", "fb.com", "fb.watch", "fbcdn.net"),
     "reddit": ("reddit.com", "redd.it", "redditstatic.com"),
-    "youtube": ("youtube.com", "youtu.be", "ytimg.com", "ggpht.com"),
+    # www.googleapis.com: the YouTube Data API (subscriptions.list), not all of Google.
+    "youtube": ("youtube.com", "youtu.be", "ytimg.com", "ggpht.com", "www.googleapis.com"),
     "tiktok": ("tiktok.com",),
     "telegram": ("t.me", "telegram.me", "telegram.dog", "telegram.org"),
     "github": ("github.com", "githubusercontent.com"),

@@ -88,6 +88,29 @@ def test_walls_give_unknown(tmp_path, sandbox_for, make_verifier, wall):
     assert verdict.status == "flagged"
 
 
+def test_rate_limit_says_so(tmp_path, sandbox_for, make_verifier):
+    """429 code 88 with ``x-rate-limit-remaining: 0``: "rate limited", never a fail."""
+    verifier = make_verifier(sandbox_for(world(tmp_path, wall="rate_limit")))
+    check = live(verifier.verify(follow_proof("rafi_bd")))
+    assert check.outcome == "unknown" and "rate-limited" in check.detail, check.detail
+
+
+@pytest.mark.parametrize("wall", ["locked", "suspended"])
+def test_locked_checker_account_is_unknown_and_warned(tmp_path, sandbox_for, make_verifier,
+                                                      caplog, wall):
+    """Code 326, or a bare 403: the checker account is locked. That is neither a protected
+    list (no second list is tried as if it were) nor a "no"; the operator is warned."""
+    verifier = make_verifier(sandbox_for(world(tmp_path, wall=wall)))
+    with caplog.at_level("WARNING", logger="verifier.platforms.x"):
+        verdict = verifier.verify(follow_proof("rafi_bd"))
+    check = live(verdict)
+    assert check.outcome == "unknown", check.detail
+    assert "checker account for x is locked" in check.detail
+    assert "protected" not in check.detail and "closed" not in check.detail
+    assert verdict.status == "flagged"
+    assert any("locked" in r.getMessage() for r in caplog.records if r.levelname == "WARNING")
+
+
 def test_without_checker_session_the_check_is_unknown(tmp_path, sandbox_for, make_verifier):
     verifier = make_verifier(sandbox_for(world(tmp_path)), sessions=False)
     check = live(verifier.verify(follow_proof("rafi_bd")))

@@ -11,12 +11,13 @@ the target's followers instead.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from playwright.sync_api import Page
+from playwright.sync_api import Page, Response
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from verifier.models import Check, Proof
@@ -41,11 +42,30 @@ from verifier.platforms.x_graphql import (
 HANDLE_RE = re.compile(r"^[A-Za-z0-9_]{1,15}$")
 
 
+log = logging.getLogger(__name__)
+
+
 @dataclass
 class Capture(ResponseCapture):
-    """The GraphQL responses a page fetched, in order, keyed by operation name."""
+    """The GraphQL responses a page fetched, in order, keyed by operation name, and the
+    rate-limit budget X's headers announced (``x-rate-limit-remaining``)."""
 
     group: str = "operation"
+    budget_header: str = "x-rate-limit-remaining"
+    exhausted: bool = False  # some answer said no requests are left in this window
+    warned: bool = False  # the operator was warned about a locked checker account
+
+    def on_response(self, response: Response) -> None:
+        before = len(self.responses)
+        super().on_response(response)
+        if len(self.responses) == before:
+            return
+        try:
+            left = response.headers.get(self.budget_header)
+        except Exception:
+            left = None
+        if left is not None and left.strip() == "0":
+            self.exhausted = True
 
 
 class ListOutcome:
@@ -201,9 +221,13 @@ class XAdapter(Adapter):
             text = page.inner_text("body", timeout=2000)
         except Exception:
             text = ""
+        bare = [s for _op, s, body in capture.responses if not graphql_error_codes(body)]
         for kind, spec in walls.items():
             hit = any(part in page.url for part in spec.get("url_contains", []))
             hit = hit or any(c in codes for c in spec.get("graphql_error_codes", []))
+            hit = hit or any(s in bare for s in spec.get("bare_status", []))
+            hit = hit or (bool(spec.get("exhausted_header")) and capture.exhausted
+                          and any(s != 200 for s in statuses))
             hit = hit or (
                 any(s in statuses for s in spec.get("graphql_status", []))
                 and not spec.get("graphql_error_codes")
@@ -212,6 +236,9 @@ class XAdapter(Adapter):
             if spec.get("selector") and not hit:
                 hit = page.locator(spec["selector"]).count() > 0
             if hit:
+                if kind == "locked" and not capture.warned:
+                    capture.warned = True
+                    log.warning("x: %s (page %s)", spec["reason"], page.url)
                 return kind, spec["reason"]
         return None
 

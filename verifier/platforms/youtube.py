@@ -9,15 +9,17 @@ else P); likes are private (P). So:
   JSON responses in order, and look for the worker's handle among the authors;
   the task's ``comment_text`` words and ``min_comment_words`` are checked on
   the worker's comment.
-- ``subscribe`` (and ``follow``): resolve the target channel, then read the
-  worker's channels tab; when it lists subscriptions, look for the target
-  (scrolling fetches more from ``/youtubei/v1/browse``); when the worker keeps
-  them private, the check is ``skipped`` and the proof decides.
+- ``subscribe`` (and ``follow``): resolve the target and the worker's channel
+  ids from their pages, then ask the YouTube Data API's ``subscriptions.list``
+  with the operator's key (the channels tab that listed subscriptions was
+  removed in 2023); a worker who keeps them private, or no key, is ``unknown``
+  and the proof decides.
 - ``like``: nobody but the viewer sees their like; the check only confirms
   the video exists and is ``skipped``.
 
 Nothing here needs a logged-in session; an operator's session, if present,
-is loaded anyway (it lowers YouTube's "confirm you're not a bot" rate).
+is loaded anyway (it lowers YouTube's "confirm you're not a bot" rate). The EU
+consent page is answered with its cookie before any page opens (``_consent``).
 
 This module holds the targets, the like check and the page loading both other
 checks share; the comment reading is in ``youtube_comments`` and the
@@ -30,7 +32,7 @@ import re
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from playwright.sync_api import Page
+from playwright.sync_api import BrowserContext, Page
 
 from verifier.browser.pool import ContextInfo
 from verifier.models import Check, Outcome, Proof
@@ -143,6 +145,18 @@ class YouTubeAdapter(Adapter):
                             "the proof screenshot decides")
 
     # -- page loading ------------------------------------------------------------------
+    def _consent(self, ctx: BrowserContext) -> None:
+        """Answer the EU cookie consent page ("Before you continue to YouTube") before it
+        shows: a checker in the EU is sent to consent.youtube.com until this cookie is set.
+        That page is a question about cookies, not a login; if it shows anyway the check is
+        ``unknown`` under the ``consent`` wall."""
+        cookie = self.data["consent_cookie"]
+        try:
+            ctx.add_cookies([{"name": cookie["name"], "value": cookie["value"],
+                              "domain": cookie["domain"], "path": "/", "secure": True}])
+        except Exception:
+            return  # best effort: the wall check still reports the page if it shows
+
     def _open(self, page: Page, url: str, info: ContextInfo) -> Loaded:
         loaded = Loaded()
         try:
@@ -186,6 +200,7 @@ class YouTubeAdapter(Adapter):
     def _like(self, name: str, target: Target, env: LiveEnv) -> Check:
         evidence: list[str] = []
         with env.pool.context("youtube") as (ctx, info):
+            self._consent(ctx)
             page = ctx.new_page()
             loaded = self._open(page, target.url, info)
             self._screenshot(page, env, evidence)

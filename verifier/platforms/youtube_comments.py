@@ -21,6 +21,7 @@ from verifier.platforms.comment_times import relative_time
 from verifier.platforms.youtube_capture import JsonCapture
 from verifier.platforms.youtube_data import (
     Comment,
+    CommentPage,
     comment_text_problem,
     extract_var,
     first,
@@ -39,6 +40,7 @@ def check_comment(adapter: YouTubeAdapter, name: str, proof: Proof, worker: str,
     data_spec, js = adapter.data, adapter.js
     evidence: list[str] = []
     with env.pool.context("youtube") as (ctx, info):
+        adapter._consent(ctx)
         page = ctx.new_page()
         capture = JsonCapture(adapter.json_re)
         page.on("response", capture.on_response)
@@ -146,12 +148,15 @@ def _scan_comments(adapter: YouTubeAdapter, page: Page, capture: JsonCapture, wo
             wall = capture.wall(walls)
             return (mismatch, seen, "unknown",
                     wall or f"YouTube answered {status} for comments", read)
-        result = parse_comments(body, js["comments_key"], js["comment_renderer"])
-        if not result.layout_ok:
+        result = parse_comments(body, js["comments_key"], js["comment_renderer"],
+                                js["thread_renderer"], js["comment_view_model"],
+                                js["comment_entity"])
+        changed = _layout_problem(result, first_page=index == 1, keys=js)
+        if changed:
+            # A page not understood proves nothing either way: never a fail.
             if passed is not None:
                 return passed, seen, "pass", "", read
-            return mismatch, seen, "unknown", ("layout changed: the comments response has no "
-                                               f"{js['comments_key']}"), read
+            return mismatch, seen, "unknown", f"layout changed: {changed}", read
         seen += len(result.comments)
         read.extend(result.comments)
         for comment in result.comments:
@@ -173,6 +178,28 @@ def _scan_comments(adapter: YouTubeAdapter, page: Page, capture: JsonCapture, wo
             return None, seen, "unknown", (f"no comment by the worker among the first {seen} "
                                            "and the comments go on past the page limit"), read
         page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+
+
+def _layout_problem(result: CommentPage, first_page: bool, keys: dict[str, Any]) -> str:
+    """Why a comments response was not understood, or "" when it was.
+
+    A ``fail`` ("no comment by the worker") is only honest on pages whose
+    comments were all read: a response without the expected structure, a
+    thread in an unknown shape, or a header announcing comments of which none
+    could be read all mean YouTube changed its format.
+    """
+    if not result.layout_ok:
+        return f"the comments response has no {keys['comments_key']}"
+    if result.unread:
+        return (f"{result.unread} comment thread(s) in a shape this verifier does not read "
+                f"(neither {keys['comment_view_model']} nor {keys['comment_renderer']})")
+    if result.comments:
+        return ""
+    if first_page and result.announced is None:
+        return "the first comments response has neither a comment count nor a comment"
+    if result.announced:
+        return f"YouTube announces {result.announced} comment(s) but none could be read"
+    return ""
 
 
 def _reveal(page: Page, selector: str, text: str) -> None:

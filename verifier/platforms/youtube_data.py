@@ -173,33 +173,99 @@ def parse_watch(
         return None
     endpoint = first(owner.get("navigationEndpoint") or owner.get("title"), "browseEndpoint")
     endpoint = endpoint if isinstance(endpoint, dict) else {}
+    entities = framework_entities(data)
+    likes, like_status = _likes(data, entities)
+    count = owner.get("subscriberCountText")
+    return WatchData(
+        # A collaboration video's owner has no title, only "A and B" in attributedTitle.
+        owner=text_of(owner.get("title")) or text_of(owner.get("attributedTitle")),
+        owner_channel_id=str(endpoint.get("browseId") or ""),
+        owner_url=str(endpoint.get("canonicalBaseUrl") or ""),
+        subscribers=label_of(count) or text_of(count),
+        likes=likes,
+        like_status=like_status,
+        subscribed=_subscribed(data, player, entities),
+        comments_token=comments_section_token(data, section_id),
+    )
+
+
+def framework_entities(payload: Any) -> dict[str, dict[str, Any]]:
+    """``frameworkUpdates`` entities by key: where today's pages keep texts and states.
+
+    Each mutation's payload holds one entity (``commentEntityPayload``,
+    ``subscriptionStateEntity``, ``likeStatusEntity`` ...); the value here is
+    ``{name: entity}`` so a caller picks the kind it expects under that key.
+    """
+    found: dict[str, dict[str, Any]] = {}
+    for update in walk(payload, "entityBatchUpdate"):
+        mutations = update.get("mutations") if isinstance(update, dict) else None
+        for mutation in mutations if isinstance(mutations, list) else []:
+            body = mutation.get("payload") if isinstance(mutation, dict) else None
+            key = mutation.get("entityKey") if isinstance(mutation, dict) else None
+            if isinstance(key, str) and isinstance(body, dict):
+                found.setdefault(key, {}).update(
+                    {k: v for k, v in body.items() if isinstance(v, dict)})
+    return found
+
+
+def _likes(data: dict[str, Any], entities: dict[str, dict[str, Any]]) -> tuple[str, str | None]:
+    """The like count label and the viewer's like state.
+
+    Today: ``likeButtonViewModel`` (count in its ``buttonViewModel``, state in
+    ``likeStatusEntity``, inline or in ``frameworkUpdates``); before 2023: a
+    ``toggleButtonRenderer`` with a LIKE icon and ``sentimentBar.likeStatus``.
+    """
+    for model in walk(data, "likeButtonViewModel"):
+        if not isinstance(model, dict) or "likeButtonViewModel" in model:
+            continue  # the outer wrapper: the same model sits one level down
+        button = first(model.get("toggleButtonViewModel"), "buttonViewModel")
+        button = button if isinstance(button, dict) else {}
+        likes = str(button.get("accessibilityText") or button.get("title") or "")
+        entity = model.get("likeStatusEntity")
+        key = model.get("likeStatusEntityKey")
+        if not isinstance(entity, dict) and isinstance(key, str):
+            entity = entities.get(key, {}).get("likeStatusEntity")
+        status = entity.get("likeStatus") if isinstance(entity, dict) else None
+        return likes, status if isinstance(status, str) else None
     likes = ""
     for button in walk(data, "toggleButtonRenderer"):
         if isinstance(button, dict) and (button.get("defaultIcon") or {}).get("iconType") == "LIKE":
             likes = label_of(button.get("defaultText")) or text_of(button.get("defaultText"))
             break
-    like_status = first(data, "likeStatus")
-    subscribed = None
+    status = first(data, "likeStatus")
+    return likes, status if isinstance(status, str) else None
+
+
+def _subscribed(data: dict[str, Any], player: dict[str, Any] | None,
+                entities: dict[str, dict[str, Any]]) -> bool | None:
+    """The viewer's subscription to the owner, from the owner's subscribe button.
+
+    Today the button names a ``subscriptionStateEntity`` by key and the state
+    lives in ``frameworkUpdates``; the text ``"subscribed":true`` also occurs
+    inside the button's "unsubscribe" variant, so only the entity (or, on
+    older pages, the renderer's own ``subscribed``) is read.
+    """
     for source in (data, player or {}):
         for renderer in walk(source, "subscribeButtonRenderer"):
-            if isinstance(renderer, dict) and isinstance(renderer.get("subscribed"), bool):
-                subscribed = bool(renderer["subscribed"])
-                break
-        if subscribed is not None:
-            break
-    if subscribed is None and isinstance(first(data, "subscribeButton"), dict):
-        subscribed = False  # logged out: a plain "Subscribe" button that opens a sign-in modal
-    count = owner.get("subscriberCountText")
-    return WatchData(
-        owner=text_of(owner.get("title")),
-        owner_channel_id=str(endpoint.get("browseId") or ""),
-        owner_url=str(endpoint.get("canonicalBaseUrl") or ""),
-        subscribers=label_of(count) or text_of(count),
-        likes=likes,
-        like_status=like_status if isinstance(like_status, str) else None,
-        subscribed=subscribed,
-        comments_token=comments_section_token(data, section_id),
-    )
+            if not isinstance(renderer, dict):
+                continue
+            key = renderer.get("subscribedEntityKey")
+            entity = entities.get(key, {}).get("subscriptionStateEntity") \
+                if isinstance(key, str) else None
+            if isinstance(entity, dict) and isinstance(entity.get("subscribed"), bool):
+                return bool(entity["subscribed"])
+            if isinstance(renderer.get("subscribed"), bool):
+                return bool(renderer["subscribed"])
+    for model in walk(data, "subscribeButtonViewModel"):
+        state = first(model, "subscribeState")
+        key = state.get("key") if isinstance(state, dict) else None
+        entity = entities.get(key, {}).get("subscriptionStateEntity") \
+            if isinstance(key, str) else None
+        if isinstance(entity, dict) and isinstance(entity.get("subscribed"), bool):
+            return bool(entity["subscribed"])
+    if isinstance(first(data, "subscribeButton"), dict):
+        return False  # logged out: a plain "Subscribe" button that opens a sign-in modal
+    return None
 
 
 # -- channel pages ----------------------------------------------------------------------
@@ -334,14 +400,82 @@ class CommentPage:
     comments: list[Comment] = field(default_factory=list)
     continuation: str | None = None
     layout_ok: bool = False  # the payload had the comment-loading structure at all
+    announced: int | None = None  # the header's count ("5,145 Comments"), first page only
+    unread: int = 0  # comment items whose shape no parser here knows
+
+
+_COUNT_RE = re.compile(r"(\d[\d,.\s]*)\s*([KkMm]?)")
+
+
+def _count(text: str) -> int | None:
+    """"5,145 Comments", "২৫ টি মন্তব্য", "2.4K" as a number (a floor for K and M)."""
+    digits = "".join(str(unicodedata.digit(c)) if c.isdigit() else c for c in text)
+    match = _COUNT_RE.search(digits)
+    if match is None:
+        return None
+    number, unit = match.group(1).replace(",", "").replace(" ", ""), match.group(2).lower()
+    try:
+        value = float(number) if unit else float(number.replace(".", ""))
+    except ValueError:
+        return None
+    return int(value * {"k": 1000, "m": 1_000_000}.get(unit, 1))
+
+
+def _from_renderer(renderer: dict[str, Any]) -> Comment:
+    """A comment of the ``commentRenderer`` era (until 2024): everything inline."""
+    endpoint = first(renderer.get("authorEndpoint"), "browseEndpoint") or {}
+    return Comment(
+        comment_id=str(renderer.get("commentId") or ""),
+        author=text_of(renderer.get("authorText")),
+        author_channel_id=str(endpoint.get("browseId") or ""),
+        author_url=str(endpoint.get("canonicalBaseUrl") or ""),
+        text=text_of(renderer.get("contentText")),
+        published=text_of(renderer.get("publishedTimeText")),
+    )
+
+
+def _from_view_model(model: dict[str, Any], entities: dict[str, dict[str, Any]],
+                     entity_name: str) -> Comment | None:
+    """A ``commentViewModel`` (today): only keys inline, the comment in its entity."""
+    key = model.get("commentKey")
+    entity = entities.get(key, {}).get(entity_name) if isinstance(key, str) else None
+    if not isinstance(entity, dict):
+        return None
+    props = entity.get("properties")
+    author = entity.get("author")
+    if not isinstance(props, dict) or not isinstance(author, dict):
+        return None
+    content = props.get("content")
+    text = content.get("content") if isinstance(content, dict) else None
+    if not isinstance(text, str):
+        return None
+    endpoint = first(author.get("channelCommand"), "browseEndpoint") or {}
+    return Comment(
+        comment_id=str(props.get("commentId") or model.get("commentId") or ""),
+        author=str(author.get("displayName") or props.get("authorButtonA11y") or ""),
+        author_channel_id=str(author.get("channelId") or endpoint.get("browseId") or ""),
+        author_url=str(endpoint.get("canonicalBaseUrl") or ""),
+        text=text,
+        published=str(props.get("publishedTime") or ""),
+    )
 
 
 def parse_comments(
     payload: dict[str, Any] | None,
     endpoints_key: str = "onResponseReceivedEndpoints",
     comment_renderer: str = "commentRenderer",
+    thread_renderer: str = "commentThreadRenderer",
+    view_model: str = "commentViewModel",
+    entity_name: str = "commentEntityPayload",
 ) -> CommentPage:
-    """Comments from one ``/youtubei/v1/next`` response, in the order YouTube sent them."""
+    """Comments from one ``/youtubei/v1/next`` response, in the order YouTube sent them.
+
+    Top-level threads only (replies are loaded separately). Each thread holds
+    either a ``commentViewModel`` whose text and author are in
+    ``frameworkUpdates`` (today) or an inline ``commentRenderer`` (older
+    pages); a thread in neither shape is counted in ``unread`` so the caller
+    can say "layout changed" rather than miss a comment.
+    """
     page = CommentPage()
     if not isinstance(payload, dict):
         return page
@@ -349,20 +483,42 @@ def parse_comments(
     if not isinstance(endpoints, list):
         return page
     page.layout_ok = True
-    for renderer in walk(endpoints, comment_renderer):
-        if not isinstance(renderer, dict):
+    entities = framework_entities(payload.get("frameworkUpdates"))
+    for header in walk(endpoints, "commentsHeaderRenderer"):
+        if isinstance(header, dict):
+            page.announced = _count(text_of(header.get("countText"))
+                                    or text_of(header.get("commentsCount")))
+            break
+    for thread in walk(endpoints, thread_renderer):
+        if not isinstance(thread, dict):
             continue
-        endpoint = first(renderer.get("authorEndpoint"), "browseEndpoint") or {}
-        page.comments.append(Comment(
-            comment_id=str(renderer.get("commentId") or ""),
-            author=text_of(renderer.get("authorText")),
-            author_channel_id=str(endpoint.get("browseId") or ""),
-            author_url=str(endpoint.get("canonicalBaseUrl") or ""),
-            text=text_of(renderer.get("contentText")),
-            published=text_of(renderer.get("publishedTimeText")),
-        ))
-    page.continuation = _continuation_token(endpoints)
+        comment: Comment | None = None
+        model = first(thread.get(view_model), view_model) or thread.get(view_model)
+        if isinstance(model, dict):
+            comment = _from_view_model(model, entities, entity_name)
+        else:
+            renderer = first(thread.get("comment"), comment_renderer)
+            if isinstance(renderer, dict):
+                comment = _from_renderer(renderer)
+        if comment is None:
+            page.unread += 1
+        else:
+            page.comments.append(comment)
+    page.continuation = _page_continuation(endpoints)
     return page
+
+
+def _page_continuation(endpoints: list[Any]) -> str | None:
+    """The token for the next page: a ``continuationItemRenderer`` among the list's own
+    items, not one inside a thread (its replies) or the header (sort orders)."""
+    tokens: list[str] = []
+    for items in walk(endpoints, "continuationItems"):
+        for item in items if isinstance(items, list) else []:
+            if isinstance(item, dict) and "continuationItemRenderer" in item:
+                token = _continuation_token(item)
+                if token:
+                    tokens.append(token)
+    return tokens[-1] if tokens else None
 
 
 # -- comment text requirements ----------------------------------------------------------
@@ -392,3 +548,63 @@ def comment_text_problem(text: str, wanted: str | None, min_words: int | None) -
             shown = ", ".join(repr(w) for w in missing[:5])
             return f"lacks the required word(s) {shown}"
     return None
+
+
+# -- subscriptions (YouTube Data API v3 subscriptions.list) -------------------------------
+
+
+@dataclass(frozen=True)
+class ApiSubscriptions:
+    """What ``subscriptions.list`` with ``forChannelId`` said about one subscriber.
+
+    ``state`` is ``subscribed`` (an item for the target), ``not_subscribed``
+    (a well-formed list without it), ``private`` (403 subscriptionForbidden:
+    the owner hides them), ``quota``, ``key`` (the operator's key refused), or
+    ``unknown`` (any answer not understood).
+    """
+
+    state: str
+    reason: str = ""  # Google's error reason or message, when there was one
+    title: str = ""  # the matched subscription's channel title
+    since: str = ""  # its publishedAt
+
+
+def _api_error(body: Any) -> tuple[str, str]:
+    error = body.get("error") if isinstance(body, dict) else None
+    if not isinstance(error, dict):
+        return "", ""
+    errors = error.get("errors")
+    reason = ""
+    if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+        reason = str(errors[0].get("reason") or "")
+    return reason, str(error.get("message") or "")
+
+
+def read_subscriptions(status: int, body: Any, target_id: str,
+                       spec: dict[str, Any]) -> ApiSubscriptions:
+    """Judge one ``subscriptions.list`` answer (``spec`` is youtube.yaml's ``data_api``)."""
+    if status == 200:
+        items = body.get("items") if isinstance(body, dict) else None
+        if not isinstance(body, dict) or body.get("kind") != spec["list_kind"] \
+                or not isinstance(items, list):
+            return ApiSubscriptions("unknown", "the answer is not a subscription list")
+        for item in items:
+            snippet = item.get("snippet") if isinstance(item, dict) else None
+            if not isinstance(snippet, dict):
+                continue
+            resource = snippet.get("resourceId")
+            if isinstance(resource, dict) and resource.get("channelId") == target_id:
+                return ApiSubscriptions("subscribed", title=str(snippet.get("title") or ""),
+                                        since=str(snippet.get("publishedAt") or ""))
+        return ApiSubscriptions("not_subscribed")
+    reason, message = _api_error(body)
+    if reason in spec["quota_reasons"] or status == 429:
+        return ApiSubscriptions("quota", reason or f"HTTP {status}")
+    if status == 403 and reason in spec["private_reasons"]:
+        return ApiSubscriptions("private", reason)
+    if reason in spec["key_reasons"] or (status == 400 and "API key" in message):
+        return ApiSubscriptions("key", reason or message)
+    if status == 403:
+        # Google's guide: a 403 here means the subscriber's list is not public.
+        return ApiSubscriptions("private", reason or "HTTP 403")
+    return ApiSubscriptions("unknown", reason or message or f"HTTP {status}")

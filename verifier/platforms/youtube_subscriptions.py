@@ -1,28 +1,34 @@
-"""YouTube subscribe check: the target channel among the worker's public subscriptions.
+"""YouTube subscribe check: the YouTube Data API's ``subscriptions.list``.
 
-Kept apart from ``youtube.py`` because it is two page reads of its own: the
-target (a channel, or a video whose owner is the channel) is resolved to a
-channel id first, then the worker's channels tab is read, scrolling for more
-from ``/youtubei/v1/browse``. Subscriptions are public only when their owner
-chose so; a private list is ``skipped`` and the proof decides.
+YouTube removed the channel "Channels" tab, which listed a channel's public
+subscriptions, in November 2023. What a third party can still ask is the Data
+API v3: ``subscriptions?part=snippet&channelId=WORKER&forChannelId=TARGET``
+with the operator's API key (``VERIFIER_YOUTUBE_API_KEY``). An item for the
+target means subscribed, an empty list means not, and a 403 means the worker
+keeps their subscriptions private, which is ``unknown`` (not "no").
+
+Both channels are resolved to their ``UC...`` ids first by opening their
+pages (a video target stands for its owner's channel); the worker's channel
+page is the capture a moderator sees. The API is fetched by the same browser,
+so the URL guard and the sandbox routing apply to it like to any page.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import json
+from typing import TYPE_CHECKING, Any
 
 from playwright.sync_api import Page
 
 from verifier.browser.pool import ContextInfo
 from verifier.models import Check, Outcome
-from verifier.platforms.base import LiveEnv, Target, reveal
-from verifier.platforms.youtube_capture import JsonCapture, Loaded
+from verifier.platforms.base import LiveEnv, Target
 from verifier.platforms.youtube_data import (
     Channel,
     extract_var,
     parse_channel,
-    parse_channel_list,
     parse_player,
+    read_subscriptions,
 )
 
 if TYPE_CHECKING:
@@ -31,28 +37,74 @@ if TYPE_CHECKING:
 
 def check_subscribe(adapter: YouTubeAdapter, name: str, worker: str, target: Target,
                     env: LiveEnv) -> Check:
-    data = adapter.data
     evidence: list[str] = []
+    key = env.settings.youtube_api_key
     with env.pool.context("youtube") as (ctx, info):
+        adapter._consent(ctx)
         page = ctx.new_page()
-        capture = JsonCapture(adapter.json_re)
-        page.on("response", capture.on_response)
         channel = _target_channel(adapter, page, target, info)
         if isinstance(channel, tuple):
             adapter._screenshot(page, env, evidence)
             return Check(name=name, outcome=channel[0], detail=channel[1], evidence=evidence)
-        url = data["base_url"] + data["subscriptions_path"].format(channel=worker)
-        capture.responses.clear()
-        loaded = adapter._open(page, url, info)
-        outcome, detail, match = _scan_subscriptions(adapter, page, capture, loaded, worker,
-                                                     channel, env)
-        if match is not None:
-            evidence.append(env.evidence.put_json({
-                "worker": worker, "channel_id": match.channel_id, "title": match.title,
-                "list": url}))
-            reveal(page.locator(data["selectors"]["channel_item"]).filter(has_text=match.title))
+        subscriber = _worker_channel(adapter, page, worker, info)
         adapter._screenshot(page, env, evidence)
+        if isinstance(subscriber, tuple):
+            return Check(name=name, outcome=subscriber[0], detail=subscriber[1],
+                         evidence=evidence)
+        if not key:
+            return adapter.unknown(name, (
+                "no YouTube Data API key is configured (VERIFIER_YOUTUBE_API_KEY): since "
+                "YouTube removed the channels tab (2023) only the Data API shows whom a "
+                "channel subscribes to"), evidence)
+        outcome, detail = _ask_api(adapter, page, worker, subscriber, channel, key, info,
+                                   env, evidence)
     return Check(name=name, outcome=outcome, detail=detail, evidence=evidence)
+
+
+def _ask_api(adapter: YouTubeAdapter, page: Page, worker: str, subscriber: str,
+             channel: Channel, key: str, info: ContextInfo, env: LiveEnv,
+             evidence: list[str]) -> tuple[Outcome, str]:
+    spec: dict[str, Any] = adapter.data["data_api"]
+    url = spec["subscriptions_url"].format(subscriber=subscriber, target=channel.channel_id,
+                                           key=key)
+    shown = url.replace(key, "KEY")  # the operator's key stays out of evidence and details
+    wanted = f"\u201c{channel.title}\u201d" if channel.title else channel.channel_id
+    try:
+        response = page.goto(url, wait_until="domcontentloaded")
+        status = response.status if response else 0
+        text = response.text() if response else ""
+    except Exception as exc:
+        blocked = "; ".join(b.replace(key, "KEY") for b in info.blocked)
+        return "unknown", (f"the YouTube Data API could not be reached: "
+                           f"{str(exc).replace(key, 'KEY')[:160]} {blocked}".strip())
+    try:
+        body: Any = json.loads(text)
+    except ValueError:
+        body = None
+    answer = read_subscriptions(status, body, channel.channel_id, spec)
+    evidence.append(env.evidence.put_json({
+        "worker": worker, "subscriber_channel_id": subscriber,
+        "target_channel_id": channel.channel_id, "request": shown, "status": status,
+        "state": answer.state, "reason": answer.reason}))
+    if answer.state == "subscribed":
+        since = f" since {answer.since[:10]}" if answer.since else ""
+        return "pass", (f"{worker} subscribes to {wanted}{since}: the YouTube Data API lists "
+                        "the subscription")
+    if answer.state == "not_subscribed":
+        return "fail", (f"{worker} does not subscribe to {wanted}: the YouTube Data API's "
+                        "list of their public subscriptions has no such channel")
+    if answer.state == "private":
+        return "unknown", (f"{worker} keeps their YouTube subscriptions private (the Data API "
+                           f"answered {status} {answer.reason}), so whether they subscribe to "
+                           f"{wanted} cannot be seen; the proof screenshot decides")
+    if answer.state == "quota":
+        return "unknown", (f"the YouTube Data API quota is spent or rate-limited "
+                           f"({answer.reason}); the subscription could not be checked")
+    if answer.state == "key":
+        return "unknown", (f"the YouTube Data API refused the operator's key ({answer.reason}); "
+                           "check VERIFIER_YOUTUBE_API_KEY")
+    return "unknown", (f"format not confirmed: the YouTube Data API answered {status} "
+                       f"({answer.reason}) for {shown}")
 
 
 def _target_channel(adapter: YouTubeAdapter, page: Page, target: Target,
@@ -68,57 +120,25 @@ def _target_channel(adapter: YouTubeAdapter, page: Page, target: Target,
         assert player is not None
         return Channel(channel_id=player.channel_id, title=player.author,
                        url=f"/channel/{player.channel_id}")
+    return _channel_page(adapter, page, target.url, f"the YouTube channel {target.key}", info)
+
+
+def _worker_channel(adapter: YouTubeAdapter, page: Page, worker: str,
+                    info: ContextInfo) -> str | tuple[Outcome, str]:
+    """The worker's ``UC...`` id, read from their channel page (the API takes ids only)."""
+    url = f"{adapter.data['base_url']}/{worker}"
+    channel = _channel_page(adapter, page, url, f"the worker's YouTube channel {worker}", info)
+    return channel if isinstance(channel, tuple) else channel.channel_id
+
+
+def _channel_page(adapter: YouTubeAdapter, page: Page, url: str, what: str,
+                  info: ContextInfo) -> Channel | tuple[Outcome, str]:
+    loaded = adapter._open(page, url, info)
     if loaded.blocked:
-        return "unknown", f"{loaded.blocked}; the channel could not be checked"
+        return "unknown", f"{loaded.blocked}; {what} could not be checked"
     if loaded.status == 404:
-        return "fail", f"the YouTube channel {target.key} does not exist"
-    channel = parse_channel(extract_var(loaded.html, data["page_vars"]["data"]))
+        return "fail", f"{what} does not exist"
+    channel = parse_channel(extract_var(loaded.html, adapter.data["page_vars"]["data"]))
     if channel is None or not channel.channel_id:
-        return "unknown", f"layout changed: the channel page {target.url} names no channel"
+        return "unknown", f"layout changed: the channel page {url} names no channel"
     return channel
-
-
-def _scan_subscriptions(adapter: YouTubeAdapter, page: Page, capture: JsonCapture,
-                        loaded: Loaded, worker: str, channel: Channel,
-                        env: LiveEnv) -> tuple[Outcome, str, Channel | None]:
-    """The first page is in the tab's ytInitialData; the rest arrive as browse JSON only
-    when the page is scrolled, so each further page is scrolled for and waited on."""
-    js = adapter.js
-    wanted = f"\u201c{channel.title}\u201d" if channel.title else channel.channel_id
-    if loaded.blocked:
-        return "unknown", f"{loaded.blocked}; the subscriptions could not be checked", None
-    if loaded.status == 404:
-        return "fail", f"the worker's YouTube channel {worker} does not exist", None
-    data = extract_var(loaded.html, adapter.data["page_vars"]["data"])
-    if data is None:
-        return "unknown", (f"layout changed: {worker}'s channels tab carries no "
-                           "ytInitialData"), None
-    pages = [parse_channel_list(data, js["channel_renderers"], js["list_renderers"])]
-    if not pages[0].listed:
-        return "skipped", (f"{worker} keeps their YouTube subscriptions private, so whether "
-                           f"they subscribe to {wanted} cannot be seen; the proof screenshot "
-                           "decides"), None
-    seen, index, endpoint = 0, 0, js["list_endpoint"]
-    while True:
-        current = pages[index]
-        index += 1
-        seen += len(current.channels)
-        match = current.find("", channel.channel_id)
-        if match is not None:
-            return "pass", (f"{worker} subscribes to {wanted}: found in their public "
-                            f"subscriptions ({seen} channel(s) read)"), match
-        if not current.continuation:
-            return "fail", (f"{worker} does not subscribe to {wanted}: their public "
-                            f"subscriptions ({seen} channel(s)) do not include it"), None
-        if index >= env.settings.max_list_pages:
-            return "unknown", (f"{wanted} was not among the first {seen} of {worker}'s "
-                               "subscriptions and the list goes on past the page limit"), None
-        page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
-        if not capture.wait_for(page, endpoint, index):
-            wall = capture.wall(adapter.data["walls"])
-            return "unknown", wall or (f"YouTube stopped loading {worker}'s subscriptions "
-                                       f"after {index} page(s)"), None
-        status, body = capture.of(endpoint)[index - 1]
-        if status != 200 or not isinstance(body, dict):
-            return "unknown", f"YouTube answered {status} for {worker}'s subscriptions", None
-        pages.append(parse_channel_list(body, js["channel_renderers"], js["list_renderers"]))

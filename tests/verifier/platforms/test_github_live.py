@@ -8,6 +8,7 @@ one behind a wall (unknown).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -252,3 +253,29 @@ def test_a_renamed_json_key_is_layout_changed_not_fail(gh):
     check = adapter.live_check(proof, adapter.parse_target(REPO), gh.env)
     assert check.outcome == "unknown" and check.detail.startswith("layout changed:")
     assert check.evidence  # the capture is kept for the moderator
+
+
+def _api_calls(verifier, check: Check) -> list[dict[str, Any]]:
+    for key in check.evidence:
+        raw = verifier.evidence.read(key)
+        if raw.startswith(b"{") and b'"api"' in raw:
+            return list(json.loads(raw)["api"])
+    raise AssertionError("no API calls recorded")
+
+
+def test_operator_token_is_sent_to_the_api_only(sandbox, make_verifier):
+    """``VERIFIER_GITHUB_TOKEN`` reaches api.github.com (the budget GitHub answers with is
+    an authenticated client's 5,000), and the stargazers come in the star media type."""
+    anonymous = make_verifier(sandbox)
+    check, _ = verify(anonymous, "like", REPO, "rafi-dev")
+    assert check.outcome == "pass", check.detail
+    assert {c["ratelimit_limit"] for c in _api_calls(anonymous, check)} == {"60"}
+    tokened = make_verifier(sandbox, VERIFIER_GITHUB_TOKEN="ghp_operator_token")
+    check, verdict = verify(tokened, "like", REPO, "rafi-dev", pid="p-token")
+    assert check.outcome == "pass", check.detail
+    assert verdict.status == "approved", verdict.reasons
+    assert {c["ratelimit_limit"] for c in _api_calls(tokened, check)} == {"5000"}
+    assert all(b"ghp_operator_token" not in tokened.evidence.read(k) for k in check.evidence)
+    missing, _ = verify(tokened, "like", REPO, "karim-dev", pid="p-token-2")
+    assert missing.outcome == "fail", missing.detail
+

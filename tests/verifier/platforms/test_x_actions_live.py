@@ -197,7 +197,7 @@ def test_unshare_is_seen_on_reverification(world, make_verifier) -> None:
 
 
 @pytest.mark.parametrize("action", ["comment", "share"])
-@pytest.mark.parametrize("wall", ["login", "captcha", "rate_limit"])
+@pytest.mark.parametrize("wall", ["login", "captcha", "rate_limit", "locked", "suspended"])
 def test_walls_give_unknown(world, make_verifier, action: str, wall: str) -> None:
     admin(world, op="set_wall", platform="x", wall=wall)
     verdict = make_verifier(world).verify(proof(action, "rafi_bd" if action == "comment"

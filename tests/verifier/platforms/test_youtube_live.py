@@ -7,6 +7,7 @@ the shared warm browser, as a worker would.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,9 @@ from typing import Any
 import httpx
 import pytest
 
+from fixtures.sandbox.youtube_api import SANDBOX_KEY
 from tests.conftest import SandboxWorld
+from tests.contract import contract_dir
 from verifier.models import Check, Verdict, parse_proof
 
 pytestmark = pytest.mark.integration
@@ -72,8 +75,8 @@ def admin(sandbox: SandboxWorld, **op: Any) -> None:
 
 @pytest.fixture
 def yt(sandbox: SandboxWorld, make_verifier: Any) -> Iterator[Any]:
-    """A verifier on the module's sandbox; the world is reset afterwards."""
-    yield make_verifier(sandbox)
+    """A verifier on the module's sandbox, with a Data API key; the world is reset afterwards."""
+    yield make_verifier(sandbox, VERIFIER_YOUTUBE_API_KEY=SANDBOX_KEY)
     admin(sandbox, op="reset")
 
 
@@ -169,6 +172,17 @@ def test_comment_on_missing_video_fails(yt):
     assert "does not exist" in check.detail and "Video unavailable" in check.detail
 
 
+def test_eu_consent_page_is_answered_not_taken_for_a_login(sandbox, yt):
+    """consent.youtube.com ("Before you continue") asks about cookies: the checker answers
+    it with the consent cookie, so the comment is read as without the page."""
+    admin(sandbox, op="set_wall", platform="youtube", wall="consent")
+    check = live(yt.verify(proof("comment", WATCH, "rafi_bd")), "comment")
+    assert check.outcome == "pass", check.detail
+    subscribed = live(yt.verify(proof("subscribe", "https://www.youtube.com/@AcmeBD",
+                                      "rafi_bd")), "subscribe")
+    assert subscribed.outcome == "pass", subscribed.detail
+
+
 @pytest.mark.parametrize("wall", ["login", "captcha", "rate_limit"])
 def test_comment_behind_a_wall_is_unknown(sandbox, yt, wall):
     admin(sandbox, op="set_wall", platform="youtube", wall=wall)
@@ -178,7 +192,7 @@ def test_comment_behind_a_wall_is_unknown(sandbox, yt, wall):
     assert verdict.status == "flagged"
 
 
-# -- subscribe (L when public, else P) ---------------------------------------------------
+# -- subscribe (L through the Data API when public, else P) -----------------------------
 
 
 @pytest.mark.parametrize("target", [
@@ -212,11 +226,12 @@ def test_subscription_in_other_locales(sandbox, yt, locale):
     assert check.outcome == "pass", check.detail
 
 
-def test_subscription_on_second_page_is_found(yt):
+def test_subscription_among_many_is_found(yt):
+    """forChannelId asks about the target alone: a worker with 41 subscriptions is one call."""
     check = live(yt.verify(proof("subscribe", "https://www.youtube.com/@AcmeBD", "busy_bd")),
                  "subscribe")
     assert check.outcome == "pass", check.detail
-    assert "41 channel(s) read" in check.detail
+    assert "YouTube Data API lists the subscription" in check.detail
 
 
 def test_not_subscribed_fails(yt):
@@ -227,12 +242,44 @@ def test_not_subscribed_fails(yt):
     assert verdict.status == "flagged"
 
 
-def test_private_subscriptions_are_skipped(yt):
+def test_private_subscriptions_are_unknown(yt):
+    """A 403 from the Data API is "cannot see", never "not subscribed"."""
     verdict = yt.verify(proof("subscribe", "https://www.youtube.com/@AcmeBD", "hidden_bd"))
     check = live(verdict, "subscribe")
-    assert check.outcome == "skipped", check.detail
-    assert "private" in check.detail
+    assert check.outcome == "unknown", check.detail
+    assert "private" in check.detail and "subscriptionForbidden" in check.detail
     assert verdict.status == "flagged"
+
+
+def test_subscribe_without_an_api_key_is_unknown_saying_so(sandbox, make_verifier):
+    verifier = make_verifier(sandbox)
+    check = live(verifier.verify(proof("subscribe", "https://www.youtube.com/@AcmeBD",
+                                       "rafi_bd")), "subscribe")
+    assert check.outcome == "unknown", check.detail
+    assert "VERIFIER_YOUTUBE_API_KEY" in check.detail
+
+
+def test_api_key_stays_out_of_the_evidence(yt):
+    check = live(yt.verify(proof("subscribe", "https://www.youtube.com/@AcmeBD", "rafi_bd")),
+                 "subscribe")
+    assert all(SANDBOX_KEY.encode() not in yt.evidence.read(e) for e in check.evidence)
+    assert SANDBOX_KEY not in (check.detail or "")
+
+
+def test_contract_subscribe_example_is_approved(sandbox_for, make_verifier):
+    """The contract's world writes YouTube handles as ``@name``: the same accounts."""
+    world = sandbox_for(contract_dir() / "examples" / "world.yaml")
+    verifier = make_verifier(world, VERIFIER_YOUTUBE_API_KEY=SANDBOX_KEY)
+    raw = json.loads((contract_dir() / "examples" / "subscribe-youtube.json").read_text())
+    verdict = verifier.verify(parse_proof(raw))
+    check = live(verdict, "subscribe")
+    assert check.outcome == "pass", check.detail
+    assert "@sumi_bd subscribes to \u201cProgrammingKnowledge\u201d" in check.detail
+    # The example's screenshot sits on a CDN that exists nowhere (the verdict says it
+    # could not be fetched); without it the live check alone approves the proof.
+    raw.pop("evidence")
+    verdict = verifier.verify(parse_proof({**raw, "id": "rw-2001-live"}))
+    assert verdict.status == "approved", verdict.reasons
 
 
 def test_unsubscribe_is_seen_on_reverification(sandbox, yt):
