@@ -212,10 +212,17 @@ def _screenshot_check(reads: list[_Read], problems: list[ImageProblem]) -> Check
     if unavailable:
         return Check(name="proof.screenshot", outcome="unknown", detail="; ".join(unavailable),
                      evidence=refs)
-    parts = [f"{r.label} ({r.image.format.upper()}, {r.image.size[0]}x{r.image.size[1]}, "
+    parts = [f"{r.label} ({r.image.format.upper()}, {_size(r.image)}, "
              f"read in {r.ocr.langs}{', dark mode' if r.ocr.inverted else ''})" for r in reads]
     return Check(name="proof.screenshot", outcome="pass",
                  detail="read " + ", ".join(parts), evidence=refs)
+
+
+def _size(image: LoadedImage) -> str:
+    width, height = image.original_size if image.original_size[0] else image.size
+    if not image.downscaled or not image.original_size[0]:
+        return f"{width}x{height}"
+    return f"{width}x{height} read at {image.size[0]}x{image.size[1]}"
 
 
 def _snippet_refs(read: _Read, match: Match, evidence: EvidenceStore) -> list[str]:
