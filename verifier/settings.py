@@ -75,6 +75,10 @@ class Settings(BaseSettings):
     max_proof_pixels: int = Field(
         default=100_000_000, validation_alias=AliasChoices("VERIFIER_MAX_PROOF_PIXELS")
     )
+    # One response the browser's route handler buffers (a page, a script, an API answer).
+    max_response_bytes: int = Field(
+        default=32 * 1024 * 1024, validation_alias=AliasChoices("VERIFIER_MAX_RESPONSE_BYTES")
+    )
     policy_file: Path | None = Field(
         default=None, validation_alias=AliasChoices("VERIFIER_POLICY")
     )
