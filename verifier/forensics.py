@@ -12,6 +12,7 @@ elsewhere (``verifier.duplicates``) from the hashes on ``LoadedImage``.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -19,10 +20,19 @@ from typing import Literal
 import yaml
 
 from verifier.evidence import EvidenceStore
+from verifier.handles import handle_problem
 from verifier.images import ImageProblem, LoadedImage
 from verifier.models import Check, Proof
 from verifier.ocr import OcrEngine, OcrResult
-from verifier.textmatch import Match, find_all, find_handle, find_handles, find_phrase, same_handle
+from verifier.textmatch import (
+    Match,
+    MatchTooCostly,
+    find_all,
+    find_handle,
+    find_handles,
+    find_phrase,
+    same_handle,
+)
 
 STATE_WORDS_FILE = Path(__file__).with_name("platforms") / "data" / "state_words.yaml"
 LANGS = ("en", "bn", "hi")
@@ -170,10 +180,26 @@ def screenshot_checks(proof: Proof, images: list[LoadedImage | ImageProblem], oc
         checks += [Check(name=n, outcome="unknown", detail=why)
                    for n in ("proof.target", "proof.state")]
         return checks
-    checks.append(_handle_check(proof.worker.handle, target_handle, reads, evidence))
-    checks.append(_target_check(target_handle, target_name, reads, evidence))
-    checks.append(_state_check(proof, target_handle, target_name, reads, evidence))
+    problem = handle_problem(proof.task.platform, proof.worker.handle)
+    if problem:  # never matched: a handle no platform allows is no account, and costs
+        checks.append(Check(name="proof.handle", outcome="fail",
+                            detail=f"the worker's handle is not looked for: {problem}"))
+    else:
+        checks.append(_bounded("proof.handle", lambda: _handle_check(
+            proof.worker.handle, target_handle, reads, evidence)))
+    checks.append(_bounded("proof.target", lambda: _target_check(
+        target_handle, target_name, reads, evidence)))
+    checks.append(_bounded("proof.state", lambda: _state_check(
+        proof, target_handle, target_name, reads, evidence)))
     return checks
+
+
+def _bounded(name: str, run: Callable[[], Check]) -> Check:
+    """A search over its budget (a hostile text or pattern) is ``unknown``, never a hang."""
+    try:
+        return run()
+    except MatchTooCostly as exc:
+        return Check(name=name, outcome="unknown", detail=f"the screenshot was not read: {exc}")
 
 
 def _screenshot_check(reads: list[_Read], problems: list[ImageProblem]) -> Check:
@@ -186,10 +212,17 @@ def _screenshot_check(reads: list[_Read], problems: list[ImageProblem]) -> Check
     if unavailable:
         return Check(name="proof.screenshot", outcome="unknown", detail="; ".join(unavailable),
                      evidence=refs)
-    parts = [f"{r.label} ({r.image.format.upper()}, {r.image.size[0]}x{r.image.size[1]}, "
+    parts = [f"{r.label} ({r.image.format.upper()}, {_size(r.image)}, "
              f"read in {r.ocr.langs}{', dark mode' if r.ocr.inverted else ''})" for r in reads]
     return Check(name="proof.screenshot", outcome="pass",
                  detail="read " + ", ".join(parts), evidence=refs)
+
+
+def _size(image: LoadedImage) -> str:
+    width, height = image.original_size if image.original_size[0] else image.size
+    if not image.downscaled or not image.original_size[0]:
+        return f"{width}x{height}"
+    return f"{width}x{height} read at {image.size[0]}x{image.size[1]}"
 
 
 def _snippet_refs(read: _Read, match: Match, evidence: EvidenceStore) -> list[str]:
@@ -302,7 +335,8 @@ def _positive_detail(proof: Proof, state: StateReading, read: _Read, target_hand
     assert state.match is not None
     shown = f"'{_flat(state.match.snippet)}'"
     handle = proof.worker.handle
-    if handle and find_handle(read.ocr.text, handle):
+    if handle and not handle_problem(proof.task.platform, handle) \
+            and find_handle(read.ocr.text, handle):
         shown = f"{_at(handle)} and {shown}"
     where = ""
     found = _find_target(read.ocr.text, target_handle, target_name)

@@ -7,6 +7,12 @@ its pixel count is read from the header before a single pixel is decoded, and
 every decoder error becomes a sentence a moderator understands.  URLs go
 through the same ``UrlGuard`` as targets, each redirect hop again.
 
+Memory is bounded per proof: images are decoded one at a time, each is
+downscaled right after decoding to ``max_screenshot_pixels`` (JPEG decodes at
+a reduced scale straight away), and a proof's images together may cost at
+most ``max_proof_pixels`` to decode; the ones past that budget are not
+decoded. Ten 40-megapixel PNGs once took a worker to 2.4 GB.
+
 The reason's ``kind`` drives the check outcome: ``invalid`` (the worker sent a
 broken, oversized or foreign file) fails, ``unavailable`` (network, host not
 allowed) is unknown, because it says nothing about the worker.
@@ -83,10 +89,16 @@ class LoadedImage:
     phash: str = ""
     dhash: str = ""
     source: str = "data"  # "data" or the URL it was fetched from
+    original_size: tuple[int, int] = (0, 0)  # as the file says, before any downscaling
+    decoded_pixels: int = 0  # what the decoder produced (a JPEG may decode at 1/2 .. 1/8)
 
     @property
     def size(self) -> tuple[int, int]:
         return self.image.size
+
+    @property
+    def downscaled(self) -> bool:
+        return bool(self.original_size[0]) and self.image.size != self.original_size
 
     @property
     def ext(self) -> str:
@@ -153,9 +165,13 @@ def decode_base64(text: str, index: int, max_bytes: int) -> bytes | ImageProblem
         return ImageProblem(index, f"{_label(index)} is not valid base64 data", "invalid")
 
 
-def decode_image(raw: bytes, settings: Settings, index: int = 1,
-                 source: str = "data") -> LoadedImage | ImageProblem:
-    """Bytes to a checked, decoded image; limits are enforced before decoding."""
+def decode_image(raw: bytes, settings: Settings, index: int = 1, source: str = "data",
+                 pixel_budget: int | None = None) -> LoadedImage | ImageProblem:
+    """Bytes to a checked, decoded image; limits are enforced before decoding.
+
+    ``pixel_budget`` is what is left of the proof's decoding budget; an image
+    whose header asks for more is not decoded.
+    """
     label = _label(index)
     if len(raw) > settings.max_image_bytes:
         return ImageProblem(index, f"{label} is {_mb(len(raw))}, over the "
@@ -182,13 +198,27 @@ def decode_image(raw: bytes, settings: Settings, index: int = 1,
                             f"{settings.max_image_pixels / 1e6:g} million pixel limit", "invalid")
     if width < 1 or height < 1:
         return ImageProblem(index, f"{label} has no pixels", "invalid")
+    if pixel_budget is not None and width * height > pixel_budget:
+        return ImageProblem(index, f"{label} ({width}x{height}) was not read: the proof's "
+                            f"screenshots together exceed the "
+                            f"{settings.max_proof_pixels / 1e6:g} million pixels one proof may "
+                            "decode", "unavailable")
     try:
+        keep = _kept_size(img.size, settings.max_screenshot_pixels)
+        if fmt == "jpeg" and keep != img.size:
+            img.draft("RGB", keep)  # decode at 1/2, 1/4 or 1/8 scale, never below ``keep``
+        turned = img.getexif().get(ExifTags.Base.Orientation, 1) in (5, 6, 7, 8)
         img.load()
+        decoded = img.size[0] * img.size[1]
         metadata = read_metadata(img)
-        rgb = _to_rgb(ImageOps.exif_transpose(img))
+        small = _shrink(img, settings.max_screenshot_pixels)
+        if small is not img:
+            img.close()  # the full-size pixels go now, not when this function returns
+        rgb = _to_rgb(ImageOps.exif_transpose(small))
     except Exception:  # truncated data, bad chunks, decompression bombs, codec errors
         return ImageProblem(index, f"{label} is a damaged or truncated {fmt.upper()} image "
                             "and could not be decoded", "invalid")
+    original = (height, width) if turned else (width, height)
     return LoadedImage(
         index=index,
         raw=raw,
@@ -199,7 +229,29 @@ def decode_image(raw: bytes, settings: Settings, index: int = 1,
         phash=str(imagehash.phash(rgb)),
         dhash=str(imagehash.dhash(rgb)),
         source=source,
+        original_size=original,
+        decoded_pixels=decoded,
     )
+
+
+def _kept_size(size: tuple[int, int], max_pixels: int) -> tuple[int, int]:
+    """The size an image is kept at: its own, or scaled down to ``max_pixels``."""
+    width, height = size
+    if width * height <= max_pixels:
+        return size
+    scale = (max_pixels / (width * height)) ** 0.5
+    return max(1, int(width * scale)), max(1, int(height * scale))
+
+
+def _shrink(img: Image.Image, max_pixels: int) -> Image.Image:
+    """Downscale a decoded image to ``max_pixels`` (the full-size one is then dropped)."""
+    keep = _kept_size(img.size, max_pixels)
+    if keep == img.size:
+        return img
+    if img.mode not in ("RGB", "RGBA", "L", "LA"):
+        img = img.convert("RGBA" if "transparency" in img.info or "A" in img.mode else "RGB")
+    return img.resize(keep, Image.Resampling.LANCZOS,
+                      reducing_gap=2.0)  # reduce() by an integer first: fast, little memory
 
 
 def _to_rgb(img: Image.Image) -> Image.Image:
@@ -245,19 +297,35 @@ def read_metadata(img: Image.Image) -> dict[str, str]:
 def load_screenshot(shot: Screenshot, settings: Settings, guard: UrlGuard, index: int = 1,
                     client: httpx.Client | None = None) -> LoadedImage | ImageProblem:
     """One screenshot of a proof, from inline base64 or from the marketplace's image host."""
+    return _load(shot, settings, guard, index, client, None)
+
+
+def _load(shot: Screenshot, settings: Settings, guard: UrlGuard, index: int,
+          client: httpx.Client | None, pixel_budget: int | None
+          ) -> LoadedImage | ImageProblem:
     if shot.data is not None:
         raw = decode_base64(shot.data, index, settings.max_image_bytes)
-        return raw if isinstance(raw, ImageProblem) else decode_image(raw, settings, index)
+        if isinstance(raw, ImageProblem):
+            return raw
+        return decode_image(raw, settings, index, pixel_budget=pixel_budget)
     assert shot.url is not None
     fetched = fetch_image(shot.url, settings, guard, index, client)
     if isinstance(fetched, ImageProblem):
         return fetched
-    return decode_image(fetched, settings, index, source=shot.url)
+    return decode_image(fetched, settings, index, source=shot.url, pixel_budget=pixel_budget)
 
 
 def load_screenshots(shots: list[Screenshot], settings: Settings, guard: UrlGuard,
                      client: httpx.Client | None = None) -> list[LoadedImage | ImageProblem]:
-    return [load_screenshot(s, settings, guard, i, client) for i, s in enumerate(shots, 1)]
+    """A proof's screenshots, decoded one after the other within the proof's pixel budget."""
+    left = settings.max_proof_pixels
+    loaded: list[LoadedImage | ImageProblem] = []
+    for index, shot in enumerate(shots, 1):
+        result = _load(shot, settings, guard, index, client, left)
+        if isinstance(result, LoadedImage):
+            left -= result.original_size[0] * result.original_size[1]
+        loaded.append(result)
+    return loaded
 
 
 def fetch_image(url: str, settings: Settings, guard: UrlGuard, index: int = 1,
@@ -287,8 +355,10 @@ def fetch_image(url: str, settings: Settings, guard: UrlGuard, index: int = 1,
                 guard.check(url)
             except UrlRefused as exc:
                 return unavailable(str(exc))
-            with http.stream("GET", url, follow_redirects=False,
-                             timeout=FETCH_TIMEOUT_S) as resp:
+            remaining = deadline - time.monotonic()  # per hop: redirects share one deadline
+            if remaining <= 0:
+                return unavailable(f"took longer than {FETCH_TIMEOUT_S:g} s")
+            with http.stream("GET", url, follow_redirects=False, timeout=remaining) as resp:
                 if resp.is_redirect:
                     location = resp.headers.get("location")
                     if not location:

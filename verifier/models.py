@@ -13,6 +13,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from verifier.handles import handle_problem
+from verifier.settings import Settings
+
 Action = Literal[
     "follow", "like", "comment", "share", "subscribe", "join", "signup", "visit", "install"
 ]
@@ -136,11 +139,41 @@ def _field_path(loc: tuple[int | str, ...]) -> str:
     return "".join(parts) or "(proof)"
 
 
-def parse_proof(raw: str | bytes | dict[str, Any]) -> Proof:
+def base64_limit(max_image_bytes: int) -> int:
+    """The longest base64 text that can hold ``max_image_bytes``: 4/3 of it, plus a
+    ``data:`` prefix and MIME line breaks (76 characters and CRLF a line)."""
+    return -(-4 * -(-max_image_bytes // 3) * 78 // 76) + 64
+
+
+def _mib(n: int) -> str:
+    return f"{n / 2**20:.1f} MB" if n >= 2**20 else f"{-(-n // 1024)} KB"
+
+
+def intake_errors(proof: Proof, max_image_bytes: int) -> list[str]:
+    """What the shape allows but intake refuses before anything is stored: a screenshot
+    whose base64 could not hold an image under the byte limit, a handle the task's
+    platform would not accept (it would also cost the matcher for nothing)."""
+    errors: list[str] = []
+    limit = base64_limit(max_image_bytes)
+    shots = proof.evidence.screenshots if proof.evidence else []
+    for n, shot in enumerate(shots):
+        if shot.data is not None and len(shot.data) > limit:
+            errors.append(f"evidence.screenshots[{n}].data: {_mib(len(shot.data))} of base64 is "
+                          f"over the {_mib(limit)} limit (images up to "
+                          f"{_mib(max_image_bytes)}, VERIFIER_MAX_IMAGE_BYTES)")
+    problem = handle_problem(proof.task.platform, proof.worker.handle)
+    if problem:
+        errors.append(f"worker.handle: {problem}")
+    return errors
+
+
+def parse_proof(raw: str | bytes | dict[str, Any], max_image_bytes: int | None = None) -> Proof:
     """Validate a proof from JSON text or a decoded object.
 
     Raises ``ProofError`` whose messages start with the dotted field name
-    (``task.action: ...``), the form the HTTP API and the CLI print.
+    (``task.action: ...``), the form the HTTP API and the CLI print. Beyond
+    the shape, intake limits apply (``intake_errors``); ``max_image_bytes``
+    defaults to ``VERIFIER_MAX_IMAGE_BYTES``.
     """
     if isinstance(raw, str | bytes):
         try:
@@ -150,7 +183,7 @@ def parse_proof(raw: str | bytes | dict[str, Any]) -> Proof:
     if not isinstance(raw, dict):
         raise ProofError(["(proof): must be a JSON object"])
     try:
-        return Proof.model_validate(raw)
+        proof = Proof.model_validate(raw)
     except ValidationError as exc:
         errors = []
         for err in exc.errors():
@@ -160,3 +193,9 @@ def parse_proof(raw: str | bytes | dict[str, Any]) -> Proof:
                 msg = "unknown field"
             errors.append(f"{_field_path(loc)}: {msg}")
         raise ProofError(errors) from exc
+    if max_image_bytes is None:
+        max_image_bytes = Settings().max_image_bytes
+    errors = intake_errors(proof, max_image_bytes)
+    if errors:
+        raise ProofError(errors)
+    return proof

@@ -86,6 +86,21 @@ class Settings(BaseSettings):
     max_image_pixels: int = Field(
         default=40_000_000, validation_alias=AliasChoices("VERIFIER_MAX_IMAGE_PIXELS")
     )
+    # A decoded screenshot is kept at most this big (downscaled on load): a phone
+    # (1440x3200) or a desktop (2560x1440) screenshot is read at full size; OCR
+    # upscales narrow ones itself.
+    max_screenshot_pixels: int = Field(
+        default=6_000_000, validation_alias=AliasChoices("VERIFIER_MAX_SCREENSHOT_PIXELS")
+    )
+    # What one proof's screenshots may cost to decode, counted from their headers:
+    # the images past it are not decoded (their check is unknown).
+    max_proof_pixels: int = Field(
+        default=100_000_000, validation_alias=AliasChoices("VERIFIER_MAX_PROOF_PIXELS")
+    )
+    # One response the browser's route handler buffers (a page, a script, an API answer).
+    max_response_bytes: int = Field(
+        default=32 * 1024 * 1024, validation_alias=AliasChoices("VERIFIER_MAX_RESPONSE_BYTES")
+    )
     policy_file: Path | None = Field(
         default=None, validation_alias=AliasChoices("VERIFIER_POLICY")
     )

@@ -184,7 +184,8 @@ def tamper_check(proof: Proof, images: list[LoadedImage | ImageProblem],
     for position, image in loaded:
         label = _label(position, count)
         found = [_editor_hint(label, image)]
-        how = enlargement(image.image)
+        # A downscaled image lost the repeated pixels an enlargement leaves: not judged.
+        how = None if image.downscaled else enlargement(image.image)
         if how:
             width, height = image.size
             found.append(f"{label} ({width}x{height}) was enlarged from a smaller picture "

@@ -10,6 +10,13 @@ confusions are cheap, other edits are allowed only inside long words, never
 at either end and never on a digit, and the match must start and end on a
 word boundary of the text (``rafi_bd`` inside ``rafi_bd2`` is not a match).
 
+The matcher is pure Python and its cost grows with text x pattern²; both come
+from untrusted people (a handle, an OCR of any picture). So the text is cut at
+``MAX_TEXT_CHARS``, a pattern longer than ``MAX_PATTERN_CHARS`` is refused, and
+every search spends from a ``MatchBudget`` of compared cells: running out
+raises ``MatchTooCostly`` (the caller's check becomes ``unknown``), never a
+stuck worker.
+
 Bengali and Devanagari are compared canonically (NFC/NFD equivalence), without
 zero-width joiners and nuktas (``फ़`` = ``फ़`` = ``फ``; OCR often loses the dot),
 with ``ণ``/``ন`` and candrabindu/anusvara folded as people and OCR mix them.
@@ -19,7 +26,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 Kind = Literal["handle", "phrase"]
@@ -49,7 +56,32 @@ _MULTI_REV = {v: k for k, v in _MULTI.items()}  # two pattern chars read as one
 _CHEAP_DELETE = {"_": 0.2, ".": 0.3, "-": 0.3, " ": 0.15, "'": 0.3}
 _CHEAP_INSERT = {" ": 0.2, ".": 0.3, ",": 0.3, "'": 0.3, "_": 0.3}
 _JOINERS = "._-"
+# A phone or desktop screenshot reads as a few thousand characters; more is not a screenshot.
+MAX_TEXT_CHARS = 20_000
+# The longest handle any platform allows is 50 (Facebook); names and state words are shorter.
+MAX_PATTERN_CHARS = 100
+# Cells of the edit-distance table one search may compute (a 20 000 character
+# text and a 15 character handle cost far less: only word starts are aligned).
+MAX_CELLS = 2_000_000
 _HANDLE_RE = re.compile(r"[@\u00a9]([A-Za-z0-9_](?:[A-Za-z0-9_.]{0,40}[A-Za-z0-9_])?)")
+
+
+class MatchTooCostly(ValueError):
+    """A search would cost more than its budget; the message says what was refused."""
+
+
+@dataclass
+class MatchBudget:
+    """Cells of the edit-distance table a search may compute, and how many it did."""
+
+    cells: int = field(default_factory=lambda: MAX_CELLS)  # read when made: tests lower it
+    used: int = 0
+
+    def spend(self, n: int) -> None:
+        self.used += n
+        if self.used > self.cells:
+            raise MatchTooCostly(f"text matching stopped after {self.used} comparisons, over "
+                                 f"its budget of {self.cells}")
 
 
 @dataclass(frozen=True)
@@ -195,7 +227,7 @@ class _Pattern:
         return (p == t or (p, t) in _SUB or _MULTI.get(p, "")[:1] == t
                 or _MULTI_REV.get(self.text[:2]) == t)
 
-    def align(self, text: str, start: int) -> list[tuple[float, int]]:
+    def align(self, text: str, start: int, budget: MatchBudget) -> list[tuple[float, int]]:
         """(cost, end) for alignments of the whole pattern starting at ``start``."""
         pat, n = self.text, len(self.text)
         window = text[start:start + int(n * 1.5) + 4]
@@ -203,6 +235,7 @@ class _Pattern:
         prev = [0.0] + [INF] * m
         rows = [prev]
         for i in range(1, n + 1):
+            budget.spend(m)
             p = pat[i - 1]
             edge = i == 1 or i == n
             row = [rows[i - 1][0] + self.delete(p, edge)] + [INF] * m
@@ -225,18 +258,23 @@ class _Pattern:
                 if rows[n][j] <= self.budget and _ends_word(text, start + j)]
 
 
-def _search(text: str, pattern: str, kind: Kind) -> list[Match]:
+def _search(text: str, pattern: str, kind: Kind,
+            budget: MatchBudget | None = None) -> list[Match]:
+    if len(pattern) > MAX_PATTERN_CHARS:
+        raise MatchTooCostly(f"a {kind} of {len(pattern)} characters is longer than the "
+                             f"{MAX_PATTERN_CHARS} the matcher compares")
+    budget = budget or MatchBudget()
     pat = _Pattern(pattern, kind)
     if not pat.text:
         return []
-    key, origin = _key(text)
+    key, origin = _key(text[:MAX_TEXT_CHARS])
     found: list[Match] = []
     for b in range(len(key)):
         if not _starts_word(key, b) and not (b > 0 and key[b - 1] == "@"):
             continue
         if not pat.may_start(key[b]):
             continue
-        ends = pat.align(key, b)
+        ends = pat.align(key, b, budget)
         if not ends:
             continue
         cost, e = min(ends)
@@ -246,10 +284,11 @@ def _search(text: str, pattern: str, kind: Kind) -> list[Match]:
     return found
 
 
-def find_all(text: str, pattern: str, kind: Kind = "phrase") -> list[Match]:
+def find_all(text: str, pattern: str, kind: Kind = "phrase",
+             budget: MatchBudget | None = None) -> list[Match]:
     """Every non-overlapping occurrence, in text order (best first where they overlap)."""
     chosen: list[Match] = []
-    for match in sorted(_search(text, pattern, kind), key=lambda m: (m.cost, m.start)):
+    for match in sorted(_search(text, pattern, kind, budget), key=lambda m: (m.cost, m.start)):
         if all(match.end <= c.start or match.start >= c.end for c in chosen):
             chosen.append(match)
     return sorted(chosen, key=lambda m: m.start)
@@ -259,20 +298,20 @@ def _best(matches: list[Match]) -> Match | None:
     return min(matches, key=lambda m: (m.cost, m.start)) if matches else None
 
 
-def find_handle(text: str, handle: str) -> Match | None:
+def find_handle(text: str, handle: str, budget: MatchBudget | None = None) -> Match | None:
     """The best reading of ``handle`` (``@`` optional, any case) in OCR ``text``."""
-    return _best(_search(text, handle, "handle"))
+    return _best(_search(text, handle, "handle", budget))
 
 
-def find_phrase(text: str, phrase: str) -> Match | None:
+def find_phrase(text: str, phrase: str, budget: MatchBudget | None = None) -> Match | None:
     """The best reading of a state word or a name (en, bn, hi) in OCR ``text``."""
-    return _best(_search(text, phrase, "phrase"))
+    return _best(_search(text, phrase, "phrase", budget))
 
 
 def find_handles(text: str) -> list[str]:
     """Handles written with ``@`` (or its misreading ``©``), in order, without repeats."""
     seen: dict[str, None] = {}
-    for found in _HANDLE_RE.finditer(unicodedata.normalize("NFC", text)):
+    for found in _HANDLE_RE.finditer(unicodedata.normalize("NFC", text[:MAX_TEXT_CHARS])):
         seen.setdefault(found.group(1), None)
     return list(seen)
 

@@ -3,8 +3,10 @@
 Targets and screenshot URLs are chosen by untrusted people, so every request
 the browser or the image fetcher makes goes through ``UrlGuard.check``: only
 platform hosts, declared web targets and declared image hosts, never a private
-or loopback address (the configured sandbox is the one exception, because it
-stands in for the public platforms), and each redirect hop is checked again.
+or loopback address, in any of its IPv6 disguises (mapped, NAT64, 6to4,
+Teredo, IPv4-compatible), and only ports 80 and 443 (the configured sandbox is
+the one exception, because it stands in for the public platforms), and each
+redirect hop is checked again.
 """
 
 from __future__ import annotations
@@ -44,9 +46,38 @@ def platform_of_host(host: str) -> str | None:
     return None
 
 
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")  # well-known NAT64: the IPv4 is the last 32 bits
+_NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")  # local-use NAT64: any network's own
+_TEREDO = ipaddress.ip_network("2001::/32")  # tunnels to an address hidden in the bits
+_V4_COMPATIBLE = ipaddress.ip_network("::/96")  # deprecated ::a.b.c.d
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _embedded_ipv4(addr: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 form carries (mapped, NAT64, 6to4, IPv4-compatible)."""
+    if addr.ipv4_mapped is not None:
+        return addr.ipv4_mapped
+    if addr.sixtofour is not None:
+        return addr.sixtofour
+    if addr in _NAT64 or addr in _V4_COMPATIBLE:
+        return ipaddress.IPv4Address(int(addr) & 0xFFFFFFFF)
+    return None
+
+
 def _is_public(ip: str) -> bool:
+    """Globally routable, and so is any IPv4 address hidden inside an IPv6 one:
+    ``64:ff9b::7f00:1`` reaches 127.0.0.1 through a NAT64 gateway, and Python
+    calls it global."""
     addr = ipaddress.ip_address(ip)
-    return addr.is_global and not addr.is_multicast
+    if not addr.is_global or addr.is_multicast:
+        return False
+    if isinstance(addr, ipaddress.IPv6Address):
+        if addr in _NAT64_LOCAL or addr in _TEREDO:
+            return False
+        inner = _embedded_ipv4(addr)
+        if inner is not None:
+            return inner.is_global and not inner.is_multicast
+    return True
 
 
 Resolver = Callable[[str], list[str]]
@@ -104,6 +135,13 @@ class UrlGuard:
             raise UrlRefused(f"IP address {host} is not a platform or declared host")
         if not self.allowed_host(host):
             raise UrlRefused(f"host {host} is neither a platform host nor a declared target")
+        try:
+            port = parts.port
+        except ValueError as exc:
+            raise UrlRefused(f"the URL's port is not valid: {exc}") from exc
+        if port is not None and port != DEFAULT_PORTS[parts.scheme] and not self.sandboxed:
+            raise UrlRefused(f"port {port} is not opened: only {parts.scheme}'s own port "
+                             f"{DEFAULT_PORTS[parts.scheme]}")
         if not self.sandboxed:
             try:
                 addresses = self._resolve(host)

@@ -89,7 +89,8 @@ class Verifier:
         self.pool.guard = self.guard  # a shared warm pool follows this verifier's allow-list
         self.ocr = ocr or OcrEngine()
         self.policy = policy or Policy.load(settings.policy_file)
-        self.env = LiveEnv(pool=self.pool, evidence=self.evidence, settings=settings, ocr=self.ocr)
+        self.env = LiveEnv(pool=self.pool, evidence=self.evidence, settings=settings, ocr=self.ocr,
+                           store=self.store)
 
     def close(self) -> None:
         self.pool.close()

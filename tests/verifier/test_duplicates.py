@@ -212,7 +212,7 @@ def test_the_policy_threshold_is_used(rendered: dict[str, Image.Image], submit: 
 def test_real_screenshots_copied_and_distinct(ocr_engine: OcrEngine, submit: Submit) -> None:
     barinsta = Image.open(screenshot("barinsta_instagram_1.png")).convert("RGB")
     tusky = Image.open(screenshot("tusky_mastodon_03_profile.png")).convert("RGB")
-    assert submit("p-1", "w-1", "elli.n.q", encode(barinsta)).outcome == "pass"
+    assert submit("p-1", "w-1", "elli_n_q", encode(barinsta)).outcome == "pass"
     assert submit("p-2", "w-2", "tusky", encode(tusky)).outcome == "pass"
     copy = encode(scaled(cut(barinsta, 0.04, 0.07, 0.03, 0.02), 0.6), "JPEG", 65)
     check = submit("p-3", "w-3", "somebody", copy)
@@ -233,10 +233,10 @@ def test_the_status_bar_clock_tells_two_moments_apart(ocr_engine: OcrEngine,
     draw.text((left, top - height // 4), "14:08", fill="white",
               font=ImageFont.truetype(str(SANS), round(height * 1.3)))
     assert "14:08" in ocr_engine.read_auto(later).text
-    assert submit("p-1", "w-1", "elli.n.q", encode(original)).outcome == "pass"
-    other = submit("p-2", "w-2", "elli.n.q", encode(later))
+    assert submit("p-1", "w-1", "elli_n_q", encode(original)).outcome == "pass"
+    other = submit("p-2", "w-2", "elli_n_q", encode(later))
     assert other.outcome == "pass", other.detail  # another moment: not a copy
-    copy = submit("p-3", "w-3", "elli.n.q", encode(scaled(original, 0.7), "JPEG", 70))
+    copy = submit("p-3", "w-3", "elli_n_q", encode(scaled(original, 0.7), "JPEG", 70))
     assert copy.outcome == "fail"
     assert "proof p-1" in copy.detail and "p-2" not in copy.detail
 

@@ -10,6 +10,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from tests.realdata import screenshot
+from verifier import textmatch
 from verifier.evidence import EvidenceStore
 from verifier.forensics import (
     NEGATIVE_WORDS,
@@ -18,7 +19,7 @@ from verifier.forensics import (
     screenshot_checks,
 )
 from verifier.images import ImageProblem, LoadedImage, decode_image
-from verifier.models import Check, Proof, parse_proof
+from verifier.models import Check, Proof, Worker, parse_proof
 from verifier.ocr import OcrEngine
 from verifier.settings import Settings
 
@@ -330,3 +331,27 @@ def test_wordless_like_is_skipped_but_a_wordy_join_is_unknown(
                    ocr_engine, evidence)
     assert facebook["proof.state"].outcome == "unknown"
     assert find_state("octo-bd / widgets\nUnstar", "like").state == "positive"
+
+
+def test_stored_handle_breaking_the_platform_rule_is_never_matched(
+        ocr_engine: OcrEngine, settings: Settings, evidence: EvidenceStore) -> None:
+    # A proof stored before intake knew the rules: the shape allows 256 characters.
+    proof = make_proof().model_copy(update={"worker": Worker(id="w-1", handle="rafi_bd" * 36)})
+    image = loaded(profile("rafi_bd", "Following"), settings)
+    checks = run(proof, [image], ocr_engine, evidence)
+    handle = checks["proof.handle"]
+    assert handle.outcome == "fail"
+    assert handle.detail.startswith("the worker's handle is not looked for: 'rafi_bdrafi_bd")
+    assert handle.detail.endswith("an X handle is 1-15 letters, digits or underscores")
+    assert checks["proof.state"].outcome == "pass"  # the rest of the screenshot still reads
+
+
+def test_matching_over_its_budget_is_unknown(monkeypatch: pytest.MonkeyPatch, ocr_engine: OcrEngine,
+                                             settings: Settings, evidence: EvidenceStore) -> None:
+    monkeypatch.setattr(textmatch, "MAX_CELLS", 50)  # what a hostile OCR text would exhaust
+    image = loaded(profile("rafi_bd", "Following"), settings)
+    checks = run(make_proof(), [image], ocr_engine, evidence)
+    for name in ("proof.handle", "proof.target", "proof.state"):
+        assert checks[name].outcome == "unknown"
+        assert checks[name].detail.startswith("the screenshot was not read: text matching "
+                                              "stopped after ")

@@ -9,9 +9,11 @@ import os
 import struct
 import threading
 import time
+import tracemalloc
 import zlib
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 
 import pytest
 from PIL import Image
@@ -155,9 +157,13 @@ def test_over_the_byte_limit_is_refused_before_decoding(guard: UrlGuard) -> None
 
 
 def test_pixel_bomb_is_refused_from_its_header(settings: Settings) -> None:
-    started = time.perf_counter()
-    problem = decode_image(png_claiming(50_000, 50_000), settings)
-    assert time.perf_counter() - started < 1.0  # nothing was allocated or inflated
+    tracemalloc.start()
+    try:
+        problem = decode_image(png_claiming(50_000, 50_000), settings)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2**20  # nothing was allocated or inflated (the pixels would be 7.5 GB)
     assert isinstance(problem, ImageProblem) and problem.kind == "invalid"
     assert "2500 million pixels" in problem.reason and "40 million pixel limit" in problem.reason
 
@@ -202,6 +208,9 @@ def test_transparency_is_laid_on_white(settings: Settings) -> None:
 
 class _Handler(BaseHTTPRequestHandler):
     png = b""
+    hops: ClassVar[list[int]] = []
+    dripped = 0
+    drip_done = threading.Event()
 
     def log_message(self, *args: object) -> None:
         pass
@@ -225,13 +234,27 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(self.png)
         elif self.path == "/huge.png":
             self._send(self.png + b"\x00" * 5000, length=False)
+        elif self.path.startswith("/slow-hop/"):
+            hop = int(self.path.rsplit("/", 1)[1])
+            _Handler.hops.append(hop)
+            time.sleep(0.4)
+            self.send_response(302)
+            self.send_header("Location", f"/slow-hop/{hop + 1}" if hop < 5 else "/shot.png")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
         elif self.path == "/slow.png":
             self.send_response(200)
             self.end_headers()
-            for byte in self.png[:40]:
-                self.wfile.write(bytes([byte]))
-                self.wfile.flush()
-                time.sleep(0.1)
+            try:
+                for byte in self.png[:40]:
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    _Handler.dripped += 1
+                    time.sleep(0.1)
+            except OSError:  # the client gave up
+                pass
+            finally:
+                _Handler.drip_done.set()
 
     def _send(self, body: bytes, length: bool = True) -> None:
         self.send_response(200)
@@ -300,11 +323,24 @@ def test_streamed_body_over_the_limit_is_cut(image_host: str, guard: UrlGuard) -
 def test_slow_host_hits_the_total_deadline(image_host: str, settings: Settings, guard: UrlGuard,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(images, "FETCH_TIMEOUT_S", 1.0)
-    started = time.perf_counter()
+    _Handler.dripped = 0
+    _Handler.drip_done.clear()
     problem = fetch(f"{image_host}/slow.png", settings, guard)
-    assert time.perf_counter() - started < 3.0
     assert isinstance(problem, ImageProblem) and problem.kind == "unavailable"
     assert "longer than 1 s" in problem.reason
+    assert _Handler.drip_done.wait(10)
+    assert _Handler.dripped < 40  # the host was left before it sent its 40 bytes
+
+
+def test_redirect_hops_share_one_deadline(image_host: str, settings: Settings, guard: UrlGuard,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each hop answers within the timeout, so only a deadline checked per hop stops them."""
+    monkeypatch.setattr(images, "FETCH_TIMEOUT_S", 1.0)
+    _Handler.hops.clear()
+    problem = fetch(f"{image_host}/slow-hop/1", settings, guard)
+    assert isinstance(problem, ImageProblem) and problem.kind == "unavailable"
+    assert problem.reason == "screenshot 1 could not be fetched: took longer than 1 s"
+    assert len(_Handler.hops) < 5  # not every hop of the chain was followed
 
 
 def test_load_screenshots_numbers_them(settings: Settings, guard: UrlGuard) -> None:
@@ -312,3 +348,33 @@ def test_load_screenshots_numbers_them(settings: Settings, guard: UrlGuard) -> N
     first, second = load_screenshots(shots, settings, guard)
     assert isinstance(first, LoadedImage) and first.index == 1
     assert isinstance(second, ImageProblem) and second.reason.startswith("screenshot 2 ")
+
+
+def test_big_screenshots_are_downscaled_on_load(settings: Settings) -> None:
+    big = Settings(max_screenshot_pixels=1_000_000)
+    png = decode_image(encode(sample((2400, 1600)), "PNG"), big)
+    assert isinstance(png, LoadedImage)
+    assert png.original_size == (2400, 1600) and png.downscaled
+    assert png.size[0] * png.size[1] <= 1_000_000 and png.size[0] > png.size[1]
+    jpeg = decode_image(encode(sample((4000, 3000)), "JPEG"), big)
+    assert isinstance(jpeg, LoadedImage) and jpeg.original_size == (4000, 3000)
+    assert jpeg.size[0] * jpeg.size[1] <= 1_000_000
+    assert jpeg.decoded_pixels <= 4_000_000  # decoded at a reduced scale, never at 12 MP
+    phone = decode_image(encode(sample((1080, 2400)), "PNG"), settings)
+    assert isinstance(phone, LoadedImage) and phone.size == (1080, 2400)
+    assert not phone.downscaled and phone.decoded_pixels == 1080 * 2400
+
+
+def test_a_proof_decodes_at_most_its_pixel_budget(settings: Settings, guard: UrlGuard) -> None:
+    budget = Settings(max_proof_pixels=3 * 2000 * 2000, max_screenshot_pixels=500_000)
+    shot = b64(encode(Image.new("RGB", (2000, 2000), "white"), "PNG"))
+    loaded = load_screenshots([shot] * 10, budget, guard)
+    good = [x for x in loaded if isinstance(x, LoadedImage)]
+    assert [x.index for x in good] == [1, 2, 3]
+    assert sum(x.decoded_pixels for x in good) <= budget.max_proof_pixels
+    assert all(x.size[0] * x.size[1] <= 500_000 for x in good)
+    over = loaded[3]
+    assert isinstance(over, ImageProblem) and over.kind == "unavailable"
+    assert over.reason == ("screenshot 4 (2000x2000) was not read: the proof's screenshots "
+                           "together exceed the 12 million pixels one proof may decode")
+    assert all(isinstance(x, ImageProblem) for x in loaded[3:])

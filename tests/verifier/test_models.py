@@ -4,7 +4,7 @@ import jsonschema
 import pytest
 
 from tests.contract import contract_dir
-from verifier.models import ProofError, Verdict, parse_proof
+from verifier.models import ProofError, Verdict, base64_limit, parse_proof
 
 
 def examples():
@@ -53,3 +53,63 @@ def test_verdict_matches_schema():
     verdict = Verdict(proof_id="a", status="flagged", reasons=["r"],
                       checks=[{"name": "live.follow", "outcome": "unknown", "detail": "d"}])
     jsonschema.validate(verdict.to_json(), schema)
+
+
+def _proof(platform: str, handle: str | None, **evidence: object) -> dict:
+    targets = {"x": "https://x.com/acme_bd", "web": "https://shop.example.com/"}
+    return {"id": "p-1", "campaign": "c", "task": {"action": "follow" if platform != "web"
+                                                   else "signup", "platform": platform,
+                                                   "target": targets.get(platform, "t")},
+            "worker": {"id": "w-1", "handle": handle}, "evidence": evidence}
+
+
+@pytest.mark.parametrize(("platform", "handle"), [
+    ("x", "rafi_bd"), ("x", "@rafi_bd"), ("instagram", "cafe.dhanmondi"),
+    ("facebook", "Rafi Ahmed"), ("facebook", "ayesha.rahman"), ("facebook", "Nintendo"),
+    ("reddit", "u/rafi_bd"), ("youtube", "@AcmeBD"), ("youtube", "UC" + "a" * 22),
+    ("tiktok", "stack.cats"), ("telegram", "karim_tg"), ("github", "rafi-dev"),
+    ("web", "rafi@example.com"), ("web", "rafi"), ("playstore", "rafi_bd"),
+])
+def test_genuine_handles_pass_intake(platform: str, handle: str) -> None:
+    assert parse_proof(_proof(platform, handle)).worker.handle == handle
+
+
+@pytest.mark.parametrize(("platform", "handle", "rule"), [
+    ("x", "a" * 256, "1-15 letters, digits or underscores"),
+    ("x", "rafi.bd", "1-15 letters"),
+    ("instagram", "a" * 31, "at most 30"),
+    ("github", "-rafi", "not starting or ending with a hyphen"),
+    ("telegram", "abc", "5-32"),
+    ("reddit", "ab", "3-20"),
+    ("web", "a b c", "e-mail address or a username"),
+])
+def test_handle_breaking_its_platform_rule_is_refused_naming_the_rule(
+        platform: str, handle: str, rule: str) -> None:
+    with pytest.raises(ProofError) as err:
+        parse_proof(_proof(platform, handle))
+    assert len(err.value.errors) == 1
+    assert err.value.errors[0].startswith("worker.handle: ")
+    assert f"not a valid {platform} handle" in err.value.errors[0] and rule in err.value.errors[0]
+
+
+def test_screenshot_base64_over_the_image_limit_is_refused_before_storage() -> None:
+    limit = base64_limit(1000)
+    assert limit >= 4 * 334  # an image of exactly the limit still fits, line breaks included
+    fits = _proof("x", "rafi_bd", screenshots=[{"data": "A" * limit}])
+    assert parse_proof(fits, max_image_bytes=1000).evidence is not None
+    over = _proof("x", "rafi_bd", screenshots=[{"url": "https://x.com/a.png"},
+                                               {"data": "A" * (limit + 1)}])
+    with pytest.raises(ProofError) as err:
+        parse_proof(over, max_image_bytes=1000)
+    assert err.value.errors == [
+        "evidence.screenshots[1].data: 2 KB of base64 is over the 2 KB limit "
+        "(images up to 1 KB, VERIFIER_MAX_IMAGE_BYTES)"]
+
+
+def test_default_base64_limit_follows_the_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VERIFIER_MAX_IMAGE_BYTES", str(3 * 2**20))
+    big = _proof("x", "rafi_bd", screenshots=[{"data": "A" * (5 * 2**20)}])
+    with pytest.raises(ProofError) as err:
+        parse_proof(big)
+    assert err.value.errors[0].startswith("evidence.screenshots[0].data: 5.0 MB of base64 is "
+                                          "over the 4.1 MB limit (images up to 3.0 MB")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-import time
 import unicodedata
 
 import pytest
 
 from verifier.textmatch import (
+    MAX_CELLS,
+    MAX_TEXT_CHARS,
+    MatchBudget,
+    MatchTooCostly,
     find_all,
     find_handle,
     find_handles,
@@ -155,10 +158,31 @@ def test_script_counts_ignore_digits_and_punctuation() -> None:
     assert counts.devanagari == len("फ़ॉलो")
 
 
-def test_search_is_fast_on_a_long_ocr_text() -> None:
+def test_search_on_a_long_ocr_text_stays_well_inside_its_budget() -> None:
     text = "\n".join(f"user_{i} liked a post by someone_{i} Followers 1,2{i}" for i in range(300))
-    started = time.perf_counter()
-    assert find_handle(text, "rafi_bd") is None
+    budget = MatchBudget()
+    assert find_handle(text, "rafi_bd", budget) is None
     for word in ("Following", "Unfollow", "Follow", "Subscribed", "অনুসরণ করছেন"):
-        find_all(text, word)
-    assert time.perf_counter() - started < 2.0
+        find_all(text, word, budget=budget)
+    assert 0 < budget.used < MAX_CELLS // 10  # only word starts that may match are aligned
+
+
+def test_a_hostile_text_exhausts_the_budget_instead_of_the_worker() -> None:
+    budget = MatchBudget()
+    with pytest.raises(MatchTooCostly, match="text matching stopped after"):
+        find_handle("a " * 50_000, "aaaaaaaaaaaaaaa", budget)
+    assert MAX_CELLS < budget.used <= MAX_CELLS + 40  # stopped within one row of the table
+
+
+def test_text_beyond_the_cap_is_not_read() -> None:
+    padding = "x " * (MAX_TEXT_CHARS // 2)
+    assert find_handle("@rafi_bd " + padding, "rafi_bd") is not None
+    assert find_handle(padding + "@rafi_bd", "rafi_bd") is None
+    assert find_handles(padding + "@rafi_bd") == []
+
+
+def test_a_pattern_no_platform_allows_is_refused_before_matching() -> None:
+    budget = MatchBudget()
+    with pytest.raises(MatchTooCostly, match="a handle of 256 characters is longer than the 100"):
+        find_handle("@rafi_bd Following", "a" * 256, budget)
+    assert budget.used == 0

@@ -56,3 +56,40 @@ def test_every_host_an_adapter_accepts_may_be_opened(platform):
     data = load_platform_data(platform)
     for host in [*data["hosts"], *data.get("short_hosts", [])]:
         assert platform_of_host(host) == platform, host
+
+
+@pytest.mark.parametrize("address", [
+    "::ffff:127.0.0.1",  # IPv4-mapped loopback
+    "::ffff:10.0.0.5",
+    "64:ff9b::7f00:1",  # NAT64 of 127.0.0.1 (Python calls it global)
+    "64:ff9b::a9fe:a9fe",  # NAT64 of 169.254.169.254, the cloud metadata address
+    "64:ff9b:1::808:808",  # local-use NAT64: whatever the network maps it to
+    "2002:7f00:1::1",  # 6to4 of 127.0.0.1
+    "2002:a00:5::1",  # 6to4 of 10.0.0.5
+    "2001:0:4136:e378:8000:63bf:80ff:fffe",  # Teredo
+    "::127.0.0.1",  # IPv4-compatible loopback
+    "::a00:5",  # IPv4-compatible 10.0.0.5
+])
+def test_private_addresses_in_ipv6_disguise_are_refused(address):
+    guard = UrlGuard(resolver=resolver({"x.com": [address]}))
+    with pytest.raises(UrlRefused, match="non-public"):
+        guard.check("https://x.com/a")
+
+
+@pytest.mark.parametrize("address", ["2606:4700::6810:84e5", "64:ff9b::808:808",
+                                     "2002:808:808::1", "::ffff:8.8.8.8"])
+def test_public_ipv6_forms_still_pass(address):
+    guard = UrlGuard(resolver=resolver({"x.com": [address]}))
+    assert guard.check("https://x.com/a") == "x.com"
+
+
+def test_only_the_schemes_own_ports_are_opened():
+    guard = UrlGuard(resolver=resolver({"x.com": ["104.244.42.1"]}))
+    assert guard.check("https://x.com:443/a") == "x.com"
+    assert guard.check("http://x.com:80/a") == "x.com"
+    for url, port in (("https://x.com:8443/a", 8443), ("http://x.com:6379/", 6379),
+                      ("http://x.com:443/", 443)):
+        with pytest.raises(UrlRefused, match=f"port {port} is not opened"):
+            guard.check(url)
+    sandbox = UrlGuard(sandboxed=True, resolver=resolver({}))
+    assert sandbox.check("http://x.com:8080/a") == "x.com"  # the declared exception

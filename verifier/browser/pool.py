@@ -16,7 +16,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
-from playwright.sync_api import Browser, BrowserContext, Playwright, Request, Route, sync_playwright
+from playwright.sync_api import (
+    APIResponse,
+    Browser,
+    BrowserContext,
+    Playwright,
+    Request,
+    Route,
+    WebSocketRoute,
+    sync_playwright,
+)
 
 from verifier.browser.launch import launch_options
 from verifier.settings import Settings
@@ -25,6 +34,8 @@ from verifier.urlguard import UrlGuard, UrlRefused
 log = logging.getLogger(__name__)
 
 MAX_REDIRECTS = 5
+# Sent only to the host the request was made for, never along a redirect to another.
+CREDENTIAL_HEADERS = frozenset(("cookie", "authorization", "proxy-authorization"))
 VIEWPORT = {"width": 1280, "height": 800}
 USER_AGENT = (
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -147,6 +158,7 @@ class BrowserPool:
                 storage_state=str(session) if session else None,
                 service_workers="block",
                 locale="en-US",
+                accept_downloads=False,  # a page may offer a file; nothing is saved
             )
         except Exception:
             # A crashed browser shows up here: relaunch once and try again.
@@ -159,11 +171,14 @@ class BrowserPool:
                 storage_state=str(session) if session else None,
                 service_workers="block",
                 locale="en-US",
+                accept_downloads=False,  # a page may offer a file; nothing is saved
             )
         self._contexts_served += 1
         ctx.set_default_navigation_timeout(self.settings.navigation_timeout_ms)
         ctx.set_default_timeout(self.settings.action_timeout_ms)
         ctx.route("**/*", lambda route, request: self._route(route, request, info))
+        # WebSockets bypass ``route``: without this a page script reached loopback over wss://.
+        ctx.route_web_socket("**/*", lambda ws: self._route_web_socket(ws, info))
         try:
             yield ctx, info
         finally:
@@ -186,9 +201,15 @@ class BrowserPool:
             route.continue_()
             return
         headers = {k: v for k, v in request.all_headers().items() if not k.startswith(":")}
+        first_host = (urlsplit(url).hostname or "").lower()
         try:
             for _hop in range(MAX_REDIRECTS + 1):
                 host = self.guard.check(url)
+                if host != first_host:
+                    # The checker's session belongs to the first host; a redirect elsewhere
+                    # gets only what the context itself holds for that host.
+                    headers = {k: v for k, v in headers.items()
+                               if k.lower() not in CREDENTIAL_HEADERS}
                 response = route.fetch(
                     url=self._upstream(url, host, headers), headers=headers, max_redirects=0
                 )
@@ -196,7 +217,7 @@ class BrowserPool:
                 if response.status in (301, 302, 303, 307, 308) and location:
                     url = urljoin(url, location)
                     continue
-                route.fulfill(response=response)
+                self._fulfill(route, response)
                 return
             raise UrlRefused(f"more than {MAX_REDIRECTS} redirects")
         except UrlRefused as exc:
@@ -208,6 +229,42 @@ class BrowserPool:
                 route.abort("failed")
             except Exception:
                 log.debug("abort after failed fetch failed", exc_info=True)
+
+    def _fulfill(self, route: Route, response: APIResponse) -> None:
+        """Hand the response to the page, unless its body is over the cap.
+
+        The body is buffered (Playwright's fetch reads it whole), so the cap
+        bounds what one response may cost; beyond it the request is refused.
+        """
+        cap = self.settings.max_response_bytes
+        declared = response.headers.get("content-length", "")
+        # The declared length first (no copy); then the body as decoded (a gzip bomb).
+        size = int(declared) if declared.isdigit() else 0
+        if size <= cap:
+            size = len(response.body())
+        if size > cap:
+            raise UrlRefused(f"the response is {size} bytes, over the {cap} byte cap "
+                             "(VERIFIER_MAX_RESPONSE_BYTES)")
+        route.fulfill(response=response)
+
+    def _route_web_socket(self, ws: WebSocketRoute, info: ContextInfo) -> None:
+        """WebSockets meet the same guard as requests (ws/wss as http/https).
+
+        The sandbox serves no WebSockets, so there an allowed one is closed too
+        rather than sent to the internet; elsewhere it connects to its server.
+        """
+        url = ws.url
+        parts = urlsplit(url)
+        scheme = {"ws": "http", "wss": "https"}.get(parts.scheme, parts.scheme)
+        try:
+            self.guard.check(parts._replace(scheme=scheme).geturl())
+            if self.settings.sandbox:
+                raise UrlRefused("the sandbox serves no WebSockets")
+        except UrlRefused as exc:
+            info.blocked.append(f"{url}: {exc}")
+            ws.close(code=1008, reason="refused by the verifier")
+            return
+        ws.connect_to_server()
 
     def _upstream(self, url: str, host: str, headers: dict[str, str]) -> str:
         sandbox = self.settings.sandbox

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from verifier.evidence import EvidenceStore
     from verifier.ocr import OcrEngine
     from verifier.settings import Settings
+    from verifier.store import Store
 
 DATA_DIR = Path(__file__).with_name("data")
 
@@ -49,6 +50,7 @@ class LiveEnv:
     settings: Settings
     ocr: OcrEngine | None = None
     notes: list[str] = field(default_factory=list)
+    store: Store | None = None  # read-only lookups (a completion code cashed before)
 
 
 def load_platform_data(platform: str) -> dict[str, Any]:

@@ -106,6 +106,12 @@ class WebAdapter(Adapter):
                                       "made from the campaign and the worker id")
         expected = completion_code(site.code_secret, proof.campaign, proof.worker.id)
         if hmac.compare_digest(found.group(0), expected):
+            earlier = self._cashed_by(proof, expected, env)
+            if earlier:
+                return Check(name=name, outcome="fail",
+                             detail=f"the completion code was already cashed by proof {earlier} "
+                                    f"of worker {proof.worker.id} for the same target in "
+                                    f"campaign {proof.campaign}: a code pays once")
             return Check(name=name, outcome="pass",
                          detail=f"the completion code matches {site.host}'s code for worker "
                                 f"{proof.worker.id} in campaign {proof.campaign}")
@@ -113,6 +119,22 @@ class WebAdapter(Adapter):
                      detail=f"the code belongs to another worker or campaign: {site.host} "
                             f"gives worker {proof.worker.id} in campaign {proof.campaign} a "
                             "different code")
+
+    @staticmethod
+    def _cashed_by(proof: Proof, code: str, env: LiveEnv) -> str | None:
+        """The id of an earlier proof of the same campaign, worker and target that gave
+        this code (one code is one payment), if any."""
+        if env.store is None or not proof.campaign:
+            return None
+        target = _target_key(proof.task.target)
+        for proof_id, raw in env.store.earlier_proofs_of_worker(
+                proof.id, proof.campaign, proof.worker.id, "web"):
+            other = (raw.get("evidence") or {}).get("code") or ""
+            found = CODE_RE.search(str(other).strip().lower())
+            if found and found.group(0) == code \
+                    and _target_key(str(raw.get("task", {}).get("target", ""))) == target:
+                return proof_id
+        return None
 
     # -- live checks -----------------------------------------------------------
     def live_check(self, proof: Proof, target: Target, env: LiveEnv) -> Check:
@@ -184,3 +206,10 @@ class WebAdapter(Adapter):
             if hit:
                 return str(spec["reason"])
         return None
+
+
+def _target_key(url: str) -> str:
+    """A target as compared for code reuse: host in lower case, no trailing slash."""
+    parts = urlsplit(url.strip())
+    path = parts.path.rstrip("/")
+    return f"{(parts.hostname or '').lower()}{path}{'?' + parts.query if parts.query else ''}"

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import Engine, RowMapping, select, update
 from sqlalchemy.exc import IntegrityError
@@ -385,6 +385,13 @@ class Store:
     ) -> set[str]:
         """Worker ids that submitted this handle (any case, with or without @)."""
         return lookups.workers_of_handle(self._db, handle, platform, campaign)
+
+    def earlier_proofs_of_worker(
+        self, proof_id: str, campaign: str, worker_id: str, platform: str
+    ) -> list[tuple[str, dict[str, Any]]]:
+        """The worker's proofs in the campaign on the platform submitted before this one."""
+        return lookups.earlier_proofs_of_worker(self._db, proof_id, campaign, worker_id,
+                                                platform)
 
     # -- stuck proofs ------------------------------------------------------------
 

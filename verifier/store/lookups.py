@@ -131,6 +131,22 @@ def workers_of_handle(db: Database, handle: str, platform: str, campaign: str | 
         return set(conn.execute(select(proofs.c.worker_id).where(*where).distinct()).scalars())
 
 
+def earlier_proofs_of_worker(
+    db: Database, proof_id: str, campaign: str, worker_id: str, platform: str
+) -> list[tuple[str, dict[str, Any]]]:
+    """(id, proof JSON) of the worker's proofs in a campaign on a platform that were
+    submitted before ``proof_id`` (all of them when it is not stored), oldest first."""
+    with db.read() as conn:
+        own = conn.execute(
+            select(proofs.c.created_at).where(proofs.c.id == proof_id)).scalar_one_or_none()
+        where = [proofs.c.campaign == campaign, proofs.c.worker_id == worker_id,
+                 proofs.c.platform == platform, proofs.c.id != proof_id]
+        rows = conn.execute(select(proofs.c.id, proofs.c.created_at, proofs.c.proof)
+                            .where(*where).order_by(proofs.c.created_at, proofs.c.id)).all()
+    return [(row.id, row.proof) for row in rows
+            if own is None or (row.created_at, row.id) < (own, proof_id)]
+
+
 def pending_ids(
     db: Database, older_than: timedelta, *, now: datetime | None, limit: int
 ) -> list[str]:

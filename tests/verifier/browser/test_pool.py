@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -26,8 +27,25 @@ class Upstream(BaseHTTPRequestHandler):
             self.send_header("Location", f"/hop{n + 1}" if n < 9 else "/end")
             self.end_headers()
             return
+        if path.startswith("ws-page"):  # a page whose script opens WebSockets to loopback
+            port = path.split("port=")[1]
+            script = (f"for (const u of ['ws://127.0.0.1:{port}/', 'wss://127.0.0.1:{port}/', "
+                      f"'ws://localhost:{port}/']) {{ try {{ new WebSocket(u); }} catch {{}} }}")
+            self._send(f"<html><body><p id=ok>page</p><script>{script}</script></body></html>")
+            return
+        if path == "big":
+            self._send("<html>" + "x" * 300_000 + "</html>")
+            return
+        if path == "file":
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Content-Disposition", "attachment; filename=a.bin")
+            self.send_header("Content-Length", "4")
+            self.end_headers()
+            self.wfile.write(b"data")
+            return
         targets = {"to-evil": "https://evil.example/", "to-local": "http://127.0.0.1:9/x",
-                   "to-ok": "https://x.com/landing"}
+                   "to-ok": "https://x.com/landing", "to-twitter": "https://twitter.com/landing"}
         if path in targets:
             self.send_response(302)
             self.send_header("Location", targets[path])
@@ -35,9 +53,15 @@ class Upstream(BaseHTTPRequestHandler):
             return
         body = (f"<html><body><p id=path>{self.path}</p><p id=host>"
                 f"{self.headers.get('x-sandbox-host')}</p><p id=cookie>"
-                f"{self.headers.get('cookie')}</p></body></html>").encode()
+                f"{self.headers.get('cookie')}</p><p id=auth>"
+                f"{self.headers.get('authorization')}</p></body></html>")
+        self._send(body)
+
+    def _send(self, html: str) -> None:
+        body = html.encode()
         self.send_response(200)
         self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
 
@@ -116,3 +140,81 @@ def test_crashed_browser_is_relaunched(pool):
         page.goto("https://x.com/after-crash")
         assert page.inner_text("#path") == "/__host/x.com/after-crash"
     assert pool.launches == 2
+
+
+def test_credentials_do_not_follow_a_redirect_to_another_host(pool):
+    fetch = "p => fetch(p, {headers: {Authorization: 'Bearer secret'}}).then(r => r.text())"
+    with pool.context("x") as (ctx, info):
+        ctx.add_cookies([{"name": "auth_token", "value": "secret", "domain": ".x.com",
+                          "path": "/"}])
+        page = ctx.new_page()
+        page.goto("https://x.com/to-ok")  # same host: the session goes along
+        assert "auth_token=secret" in page.inner_text("#cookie")
+        same = page.evaluate(fetch, "/to-ok")
+        assert "<p id=auth>Bearer secret</p>" in same and "auth_token=secret" in same
+        page.goto("https://x.com/to-twitter")
+        assert page.inner_text("#host") == "twitter.com"
+        assert "secret" not in page.inner_text("#cookie")
+        other = page.evaluate(fetch, "/to-twitter")
+        assert "<p id=host>twitter.com</p>" in other and "secret" not in other
+        assert info.blocked == []
+
+
+@pytest.fixture
+def loopback_listener() -> Iterator[tuple[int, list[socket.socket]]]:
+    """A real TCP listener on loopback that records every connection made to it."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    server.settimeout(0.2)
+    accepted: list[socket.socket] = []
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                accepted.append(server.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield server.getsockname()[1], accepted
+    stop.set()
+    thread.join()
+    for conn in accepted:
+        conn.close()
+    server.close()
+
+
+def test_websockets_meet_the_guard(pool, loopback_listener):
+    port, accepted = loopback_listener
+    with pool.context("x") as (ctx, info):
+        page = ctx.new_page()
+        page.goto(f"https://x.com/ws-page?port={port}")
+        assert page.inner_text("#ok") == "page"
+        page.wait_for_function("() => performance.now() > 1500")  # let the sockets try
+        refused = [b for b in info.blocked if b.startswith(("ws://", "wss://"))]
+    assert len(refused) == 3, info.blocked
+    assert any("IP address 127.0.0.1" in b for b in refused)
+    assert accepted == []  # nothing reached the listener
+
+
+def test_response_over_the_cap_is_refused(upstream):
+    settings = Settings(VERIFIER_SANDBOX=upstream, VERIFIER_MAX_RESPONSE_BYTES=100_000)
+    with BrowserPool(settings, UrlGuard(sandboxed=True)) as small, \
+            small.context(None) as (ctx, info):
+        page = ctx.new_page()
+        page.goto("https://x.com/landing")  # a small page passes
+        with pytest.raises(Exception, match="ERR_BLOCKED_BY_CLIENT"):
+            page.goto("https://x.com/big")
+    assert any("over the 100000 byte cap" in b for b in info.blocked), info.blocked
+
+
+def test_downloads_are_not_accepted(pool):
+    with pool.context(None) as (ctx, _info):
+        page = ctx.new_page()
+        with page.expect_download() as started, pytest.raises(Exception, match="Download"):
+            page.goto("https://x.com/file")
+        with pytest.raises(Exception, match="accept_downloads=True"):
+            started.value.path()

@@ -199,3 +199,20 @@ def test_member_pages_behind_a_login_without_session(reset, make_verifier,
                                     code=code_for(secret="k3y")))
     live = check(verdict, "live.signup")
     assert live.outcome == "unknown" and "no checker session for web" in live.detail
+
+
+def test_a_code_is_cashed_once_per_campaign_worker_and_target(reset, make_verifier) -> None:
+    verifier = make_verifier(reset)
+    first = verifier.verify(proof("visit", VISIT, code=code_for(), pid="p-first"))
+    assert check(first, "code.valid").outcome == "pass" and first.status == "approved"
+    again = verifier.verify(proof("visit", VISIT + "/", code=code_for().upper(), pid="p-again"))
+    valid = check(again, "code.valid")
+    assert valid.outcome == "fail" and again.status == "flagged"
+    assert valid.detail == ("the completion code was already cashed by proof p-first of worker "
+                            "w-31 for the same target in campaign shop-2024: a code pays once")
+    # The first proof keeps its code on re-verification; another target is another task.
+    assert check(verifier.verify(proof("visit", VISIT, code=code_for(), pid="p-first"),
+                                 kind="reverify"), "code.valid").outcome == "pass"
+    other = verifier.verify(proof("visit", "https://shop.example.com/other-page",
+                                  code=code_for(), pid="p-other"))
+    assert check(other, "code.valid").outcome == "pass"
