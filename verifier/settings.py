@@ -116,6 +116,14 @@ class Settings(BaseSettings):
     github_token: str | None = Field(
         default=None, validation_alias=AliasChoices("VERIFIER_GITHUB_TOKEN")
     )
+    # An operator's Reddit app (reddit.com/prefs/apps): Reddit blocks logged-out JSON reads,
+    # so comment and account checks read oauth.reddit.com with an app-only token.
+    reddit_client_id: str | None = Field(
+        default=None, validation_alias=AliasChoices("VERIFIER_REDDIT_CLIENT_ID")
+    )
+    reddit_client_secret: str | None = Field(
+        default=None, validation_alias=AliasChoices("VERIFIER_REDDIT_CLIENT_SECRET")
+    )
 
     @cached_property
     def db_url(self) -> str:

@@ -2,16 +2,23 @@
 on the public post page; shares are proof-only.
 
 DESIGN table: follow S (followers/following lists), like S (likers), comment
-L/S, share P. The pages fetch their lists from ``/api/v1/``; the check reads
-those responses (``instagram_api``), in the order the page fetched them,
-and scrolls or presses "Load more comments" for further pages.
+L/S, share P. The pages fetch their data from ``/api/v1/`` in today's shapes
+(``instagram_api``: ``web_profile_info`` profiles, v1 media ``items[]`` and
+comments); the check reads those responses in the order the page fetched
+them, and scrolls or presses "Load more comments" for further pages.
 
-A follow request to a private account stays pending until its owner
-approves it: that is not a follow. Only the owner (or the requester) can see
-a pending request, so when the operator's session for Instagram is the
-target account's own (an employer who handed over its session), the check
-reads the relationship the target's profile page fetched for the worker:
-``followed_by`` passes, ``requested_by`` fails as "follow request pending".
+What the viewer-relative flags can and cannot say: ``has_liked``,
+``followed_by_viewer`` and ``friendship_status.following`` are the
+*checker's* state, never the worker's, so a like or follow is read from the
+likers and follower lists. When the operator's session for Instagram is the
+target account's own (an employer who handed over its session), the worker's
+profile as that session sees it answers directly: ``follows_viewer`` passes,
+``has_requested_viewer`` (a request to a private account, not approved)
+fails as "follow request pending".
+
+``fail`` only on an answer that was understood: a list or comment page that
+comes back empty or short while the profile or post counts entries is a
+changed layout (``unknown``), not an absence.
 """
 
 from __future__ import annotations
@@ -182,9 +189,9 @@ class InstagramAdapter(Adapter):
                 return str(wall["reason"])
         return None
 
-    def _profile(self, page: Page, capture: Capture, user: str) -> ia.IgUser | None:
+    def _profile(self, page: Page, capture: Capture, user: str) -> ia.IgProfile | None:
         status, body = self._wait(page, capture, "profile", 1)
-        if status == 404 or ia.api_error_type(body, self.data) in self.data["errors"]["not_found"]:
+        if status == 404:
             return None
         found = ia.parse_profile(body, self.data)
         if found is None:
@@ -202,11 +209,12 @@ class InstagramAdapter(Adapter):
     def _follow(self, name: str, worker: str, target: str, page: Page, capture: Capture,
                 env: LiveEnv, evidence: list[str]) -> Check:
         self._goto(page, capture, self.data["pages"]["profile"].format(user=worker))
-        if self._profile(page, capture, worker) is None:
+        profile = self._profile(page, capture, worker)
+        if profile is None:
             return Check(name=name, outcome="fail",
                          detail=f"the Instagram account @{worker} does not exist")
         if (self._viewer(page) or "").casefold() == target.casefold():
-            return self._relationship(name, worker, target, page, capture, evidence)
+            return self._relationship(name, worker, target, profile)
         first = self._scan(page, capture, "following", worker, target, env)
         if first[0] == "closed":
             second = self._scan(page, capture, "followers", target, worker, env)
@@ -231,16 +239,14 @@ class InstagramAdapter(Adapter):
                      detail=f"@{worker} does not follow @{target}: {where} ends without them "
                             f"({seen})")
 
-    def _relationship(self, name: str, worker: str, target: str, page: Page,
-                      capture: Capture, evidence: list[str]) -> Check:
-        _status, body = self._wait(page, capture, "relationship", 1)
-        rel = ia.parse_relationship(body, self.data)
-        if rel is None:
-            raise Stop("layout changed: Instagram's relationship data has no outgoing_status")
+    def _relationship(self, name: str, worker: str, target: str,
+                      profile: ia.IgProfile) -> Check:
         seen = f"as @{target}'s own session sees @{worker}"
-        if rel.followed_by:
+        if profile.follows_viewer is None:
+            raise Stop("layout changed: Instagram's profile data has no follows_viewer")
+        if profile.follows_viewer:
             return Check(name=name, outcome="pass", detail=f"@{worker} follows @{target} ({seen})")
-        if rel.requested_by:
+        if profile.requested_viewer:
             return Check(name=name, outcome="fail",
                          detail=f"follow request pending: @{worker} asked to follow the private "
                                 f"account @{target}, which has not approved it ({seen})")
@@ -251,13 +257,13 @@ class InstagramAdapter(Adapter):
               env: LiveEnv) -> tuple[str, str]:
         """(found|exhausted|truncated|closed|missing, what was seen) for one list."""
         self._goto(page, capture, self.data["pages"][kind].format(user=owner))
-        if self._profile(page, capture, owner) is None:
+        profile = self._profile(page, capture, owner)
+        if profile is None:
             return "missing", ""
         users, pages = 0, 0
         while True:
             status, body = self._wait(page, capture, kind, pages + 1)
-            if status == 403 or ia.api_error_type(body, self.data) in \
-                    self.data["errors"]["not_allowed"]:
+            if status in (400, 403) and ia.api_error(body) in self.data["errors"]["not_allowed"]:
                 return "closed", ""
             result = ia.parse_user_list(body, self.data)
             if status != 200 or not result.layout_ok:
@@ -269,6 +275,9 @@ class InstagramAdapter(Adapter):
                 self._reveal(page, wanted)
                 return "found", seen
             if not result.next_cursor:
+                if kind == "followers" and not users and profile.followers:
+                    raise Stop(f"layout changed: @{owner} counts {profile.followers} followers "
+                               "but the list read none")
                 return "exhausted", seen
             if pages >= env.settings.max_list_pages:
                 return "truncated", seen
@@ -281,7 +290,8 @@ class InstagramAdapter(Adapter):
               env: LiveEnv, evidence: list[str]) -> Check:
         self._goto(page, capture, self.data["pages"]["likers"].format(code=code))
         status, body = self._wait(page, capture, "media", 1)
-        if status == 404 or ia.parse_media(body, self.data) is None:
+        media = ia.parse_media(body, self.data) if status == 200 else None
+        if media is None:
             return self.unknown(name, f"Instagram shows no post {code} (deleted, private or a "
                                       "wrong link)")
         likers: list[ia.IgUser] = []
@@ -304,6 +314,9 @@ class InstagramAdapter(Adapter):
             return Check(name=name, outcome="pass",
                          detail=f"@{worker} liked the Instagram post {code} (found among "
                                 f"{len(likers)} likers)")
+        if media.like_count and not likers:
+            raise Stop(f"layout changed: the post {code} counts {media.like_count} likes but "
+                       "the likers list read none")
         return Check(name=name, outcome="fail",
                      detail=f"@{worker} is not among the {len(likers)} likers of the Instagram "
                             f"post {code}")
@@ -319,7 +332,8 @@ class InstagramAdapter(Adapter):
             try:
                 self._goto(page, capture, self.data["pages"]["post"].format(code=target.key))
                 status, body = self._wait(page, capture, "media", 1)
-                if status == 404 or ia.parse_media(body, self.data) is None:
+                media = ia.parse_media(body, self.data) if status == 200 else None
+                if media is None:
                     return self.unknown(name, f"Instagram shows no post {target.key}")
                 pages = 0
                 while True:
@@ -332,6 +346,10 @@ class InstagramAdapter(Adapter):
                     mine = any(c.username.casefold() == worker.casefold()
                                for c in result.comments)
                     if mine or not result.next_cursor:
+                        counted = media.comment_count or result.count or 0
+                        if counted and not comments:
+                            raise Stop(f"layout changed: the post counts {counted} comments "
+                                       "but none could be read")
                         break
                     if pages >= env.settings.max_list_pages:
                         self._shot(page, env, evidence)

@@ -6,22 +6,35 @@ upvoted a post, who follows a user or who joined a subreddit, so those cells
 are ``skipped`` with the reason and the screenshot and policy decide (P).
 
 A check opens the page a human would look at on www.reddit.com (the capture
-a moderator sees), then reads Reddit's own ``.json`` view of the same thing
-from that page with ``fetch``, so every request goes through the browser's
-routing and URL guard. old.reddit.com, redd.it and the other hosts are
-normalised to www.reddit.com first.
+a moderator sees), then reads Reddit's JSON for the same thing through the
+browser, so every request meets its routing and URL guard. Reddit has blocked
+logged-out ``.json`` reads since 2024 (a 403 "You've been blocked by network
+security" page), so the JSON comes from one of two places:
+
+- the OAuth API, with the operator's app (``VERIFIER_REDDIT_CLIENT_ID`` /
+  ``VERIFIER_REDDIT_CLIENT_SECRET``): an app-only token from
+  ``www.reddit.com/api/v1/access_token`` (client credentials), then
+  ``oauth.reddit.com`` read in a page of its own that sends the bearer token;
+- else the ``.json`` views with the checker session (``reddit.json``).
+
+With neither, the check is ``unknown`` and says what to configure. The
+shapes (Listings of ``t3``/``t1``, ``t2`` accounts) are those of praw's 2025
+OAuth cassettes. old.reddit.com, redd.it and the other hosts are normalised
+to www.reddit.com first.
 """
 
 from __future__ import annotations
 
+import base64
 import re
+import time
 from collections.abc import Callable
 from contextlib import suppress
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
+from playwright.sync_api import BrowserContext, Page
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import Page
 
 from verifier.comments import Comment, judge_comment
 from verifier.models import Check, Proof
@@ -63,6 +76,21 @@ FETCH_JS = """async ([url, timeout]) => {
     return {status: r.status, headers, text: await r.text(), url: r.url};
   } catch (e) {
     return {status: 0, headers: {}, text: String(e), url};
+  } finally { clearTimeout(timer); }
+}"""
+
+
+TOKEN_JS = """async ([url, basic, timeout]) => {
+  const ctl = new AbortController();
+  const timer = setTimeout(() => ctl.abort(), timeout);
+  try {
+    const r = await fetch(url, {method: "POST", credentials: "omit", signal: ctl.signal,
+      headers: {"Authorization": "Basic " + basic,
+                "Content-Type": "application/x-www-form-urlencoded"},
+      body: "grant_type=client_credentials"});
+    return {status: r.status, text: await r.text()};
+  } catch (e) {
+    return {status: 0, text: String(e)};
   } finally { clearTimeout(timer); }
 }"""
 
@@ -171,20 +199,31 @@ class RedditAdapter(Adapter):
                                           f"{target.kind} URL")
             page_url = str(self.data["pages"]["comment"]).format(base=self.base, id=target.key)
             return self._run(name, env, page_url, worker,
-                             lambda page, calls: self._comment(page, calls, worker, target, proof))
+                             lambda reads: self._comment(reads, worker, target, proof))
         page_url = str(self.data["pages"]["signup"]).format(base=self.base, user=worker)
-        return self._run(name, env, page_url, worker,
-                         lambda page, calls: self._signup(page, calls, worker))
+        return self._run(name, env, page_url, worker, lambda reads: self._signup(reads, worker))
 
     def _run(self, name: str, env: LiveEnv, page_url: str, worker: str,
-             body: Callable[[Page, list[dict[str, Any]]], Result]) -> Check:
+             body: Callable[[_Reads], Result]) -> Check:
+        settings = env.settings
+        app = (settings.reddit_client_id, settings.reddit_client_secret)
+        oauth = bool(app[0] and app[1])
+        if not oauth and env.pool.session_file("reddit") is None:
+            return self.unknown(name, "Reddit blocks logged-out reads of its JSON (\"You've been "
+                                      "blocked by network security\"): configure the operator's "
+                                      "Reddit app (VERIFIER_REDDIT_CLIENT_ID and "
+                                      "VERIFIER_REDDIT_CLIENT_SECRET) or a reddit checker "
+                                      "session")
         evidence: list[str] = []
         calls: list[dict[str, Any]] = []
         with env.pool.context("reddit") as (ctx, info):
             page = ctx.new_page()
+            reads = _Reads(self, ctx, page, calls, app if oauth else None)
             try:
-                self._open(page, page_url)
-                outcome, detail = body(page, calls)
+                wall = self._open(page, page_url)
+                if wall and not oauth:  # the JSON would come from the same walled site
+                    raise _Stop("unknown", wall)
+                outcome, detail = body(reads)
             except _Stop as stop:
                 outcome, detail = stop.outcome, stop.detail
             except LayoutChanged as exc:
@@ -195,24 +234,23 @@ class RedditAdapter(Adapter):
             with suppress(PlaywrightError):
                 evidence.append(env.evidence.put(page.screenshot(type="png"), "png"))
             if calls:
-                evidence.append(env.evidence.put_json({"page": page_url, "json": calls}))
+                evidence.append(env.evidence.put_json({
+                    "page": page_url, "json": calls,
+                    "read_with": "the operator's app (OAuth)" if oauth else "checker session"}))
             if info.blocked:
                 evidence.append(env.evidence.put_text("\n".join(info.blocked)))
         return Check(name=name, outcome=outcome, detail=detail, evidence=evidence)
 
-    def _open(self, page: Page, url: str) -> None:
+    def _open(self, page: Page, url: str) -> str | None:
+        """Open the page a moderator would look at; the wall's reason when it is one."""
         response = page.goto(url, wait_until="domcontentloaded")
         status = response.status if response else 0
         head = page.title() + "\n" + "\n".join(page.locator("h1").all_inner_texts())
         wall = wall_of(HttpReply(status=status, text=head), self.walls)
-        if wall:
-            raise _Stop("unknown", f"{wall[1]} at {url}")
+        return f"{wall[1]} at {url}" if wall else None
 
-    def _fetch(self, page: Page, calls: list[dict[str, Any]], url: str) -> HttpReply:
-        raw = page.evaluate(FETCH_JS, [url, self.data["fetch_timeout_ms"]])
-        reply = HttpReply(status=int(raw["status"]), headers=raw["headers"], text=raw["text"],
-                          url=url)
-        calls.append({"url": url, "status": reply.status})
+    def _checked(self, reply: HttpReply, calls: list[dict[str, Any]]) -> HttpReply:
+        calls.append({"url": reply.url, "status": reply.status})
         wall = wall_of(reply, self.walls)
         if wall:
             raise _Stop("unknown", wall[1])
@@ -233,10 +271,8 @@ class RedditAdapter(Adapter):
         reveal(page.locator(str(self.data["reveal"]["comment"]).format(user=worker)))
 
     # -- comment ---------------------------------------------------------------------------
-    def _comment(self, page: Page, calls: list[dict[str, Any]], worker: str, target: Target,
-                 proof: Proof) -> Result:
-        url = str(self.data["json"]["thread"]).format(base=self.base, id=target.key)
-        reply = self._fetch(page, calls, url)
+    def _comment(self, reads: _Reads, worker: str, target: Target, proof: Proof) -> Result:
+        reply = reads.get("thread", id=target.key)
         if reply.status == 404:
             return "fail", f"the Reddit post {target.key} does not exist (or was removed)"
         thread = parse_thread(self._json(reply), self.keys)
@@ -253,9 +289,8 @@ class RedditAdapter(Adapter):
         return check.outcome, check.detail
 
     # -- signup ----------------------------------------------------------------------------
-    def _signup(self, page: Page, calls: list[dict[str, Any]], worker: str) -> Result:
-        about = self._fetch(page, calls, str(self.data["json"]["about"]).format(
-            base=self.base, user=worker))
+    def _signup(self, reads: _Reads, worker: str) -> Result:
+        about = reads.get("about", user=worker)
         if about.status == 200:
             account = parse_about(self._json(about))
             if account.suspended:
@@ -263,9 +298,72 @@ class RedditAdapter(Adapter):
             return "pass", f"the Reddit account u/{account.name} exists"
         if not account_missing(about.status, about.json()):
             return "unknown", f"Reddit answered {about.status} for {about.url}"
-        free = self._fetch(page, calls, str(self.data["json"]["username_available"]).format(
-            base=self.base, user=worker))
+        free = reads.get("username_available", user=worker)
         if parse_username_available(self._json(free)):
             return "fail", f"there is no Reddit account named u/{worker} (the name is still free)"
         return "unknown", (f"the name u/{worker} is taken but Reddit shows no profile for it "
                            "(a deleted, suspended or hidden account)")
+
+
+class _Reads:
+    """Reddit's JSON for one check: the OAuth API with the operator's app, else the
+    ``.json`` views with the checker session the browser context carries."""
+
+    _tokens: ClassVar[dict[str, tuple[str, float]]] = {}  # client id -> (token, expiry)
+
+    def __init__(self, adapter: RedditAdapter, ctx: BrowserContext, page: Page,
+                 calls: list[dict[str, Any]], app: tuple[str | None, str | None] | None) -> None:
+        self.adapter, self.ctx, self.page, self.calls, self.app = adapter, ctx, page, calls, app
+        self._api_page: Page | None = None
+
+    def get(self, kind: str, **fields: str) -> HttpReply:
+        data = self.adapter.data
+        if self.app is None:
+            url = str(data["json"][kind]).format(base=self.adapter.base, **fields)
+            raw = self.page.evaluate(FETCH_JS, [url, data["fetch_timeout_ms"]])
+            return self.adapter._checked(HttpReply(status=int(raw["status"]),
+                                                   headers=raw["headers"], text=raw["text"],
+                                                   url=url), self.calls)
+        url = str(data["oauth"][kind]).format(**fields)
+        page = self._oauth_page()
+        try:
+            response = page.goto(url, wait_until="domcontentloaded")
+        except PlaywrightError as exc:
+            return self.adapter._checked(HttpReply(status=0, text=str(exc), url=url), self.calls)
+        if response is None:
+            return self.adapter._checked(HttpReply(status=0, text="no answer", url=url),
+                                         self.calls)
+        if response.status == 401:  # a revoked or expired token: fetch a new one next time
+            self._tokens.pop(self.app[0] or "", None)
+        return self.adapter._checked(HttpReply(status=response.status,
+                                               headers=response.headers,
+                                               text=response.text(), url=url), self.calls)
+
+    def _oauth_page(self) -> Page:
+        if self._api_page is None:
+            self._api_page = self.ctx.new_page()
+            self._api_page.set_extra_http_headers({"Authorization": f"bearer {self._token()}"})
+        return self._api_page
+
+    def _token(self) -> str:
+        """An app-only token (client credentials), kept until shortly before it expires."""
+        assert self.app is not None
+        ident, secret = self.app
+        cached = self._tokens.get(ident or "")
+        if cached and cached[1] > time.time():
+            return cached[0]
+        url = str(self.adapter.data["oauth"]["token_url"])
+        basic = base64.b64encode(f"{ident}:{secret}".encode()).decode()
+        raw = self.page.evaluate(TOKEN_JS, [url, basic, self.adapter.data["fetch_timeout_ms"]])
+        reply = HttpReply(status=int(raw["status"]), text=raw["text"], url=url)
+        self.adapter._checked(reply, self.calls)
+        body = reply.json()
+        token = body.get("access_token") if isinstance(body, dict) else None
+        if reply.status != 200 or not isinstance(token, str):
+            raise _Stop("unknown", f"Reddit refused the operator's app credentials "
+                                   f"(VERIFIER_REDDIT_CLIENT_ID/SECRET): {reply.status} "
+                                   f"{reply.text[:80]}")
+        life = body.get("expires_in")
+        ttl = float(life) if isinstance(life, int | float) else 3600.0
+        self._tokens[ident or ""] = (token, time.time() + max(0.0, ttl - 60))
+        return token

@@ -1,4 +1,4 @@
-"""Parsers for the JSON that reddit.com answers to anyone (``.json`` endpoints).
+"""Parsers for Reddit's JSON (the OAuth API and the ``.json`` views: the same shapes).
 
 Reddit shows a third party a post's comment tree and whether an account
 exists; it hides votes, follows and subreddit membership (DESIGN table). The
@@ -6,7 +6,8 @@ comment tree is what ``https://www.reddit.com/comments/ID.json`` answers: a
 pair of Listings, the post then its comments, each comment carrying its
 ``replies`` as another Listing (or ``""`` when it has none) and long threads
 cut short by ``more`` stubs. The parsers are pure and tested against the
-cassettes PRAW recorded (``shared/realdata/reddit``).
+cassettes PRAW recorded (``shared/realdata/reddit``, and the 2025 OAuth
+answers in ``shared/realdata/current/reddit``).
 """
 
 from __future__ import annotations
@@ -137,6 +138,10 @@ def parse_thread(payload: Any, keys: ThreadKeys | None = None) -> RedditThread:
                           num_comments=count if isinstance(count, int) else None)
     thread.comments = list(_walk(_listing_children(payload[1], "the comment Listing"), 0,
                                  thread, keys or ThreadKeys()))
+    if thread.num_comments and not thread.comments and not thread.hidden:
+        # A "not there" read off an answer we could not read would be a false fail.
+        raise LayoutChanged(f"the post counts {thread.num_comments} comments but none could "
+                            "be read from the answer")
     return thread
 
 

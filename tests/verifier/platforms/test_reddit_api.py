@@ -227,3 +227,46 @@ def test_foreign_or_wrong_urls_are_refused(url, says):
     (" /user/bboe/ ", "bboe"), (None, None), ("  ", None)])
 def test_worker_handles(handle, name):
     assert reddit_user(handle) == name
+
+
+# -- today's OAuth answers (realdata/current/reddit, 2025) ------------------------------
+
+CURRENT = CONTRACT.parent / "realdata" / "current" / "reddit"
+
+
+def current(name: str) -> Any:
+    path = CURRENT / name
+    assert path.is_file(), f"realdata file missing: {path}"
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def test_oauth_thread_1kh35wk_2025():
+    thread = parse_thread(current("praw_oauth_comments_1kh35wk_2025.json"))
+    assert (thread.post_id, thread.title, thread.num_comments) == ("1kh35wk", "Test Title", 0)
+    assert thread.author == "<USERNAME>" and thread.comments == [] and thread.hidden == 0
+
+
+def test_oauth_about_Lil_SpazBot_2025():
+    account = parse_about(current("praw_oauth_user_about_Lil_SpazBot_2025.json"))
+    assert (account.name, account.id, account.suspended) == ("Lil_SpazBot", "3ebyblla", False)
+
+
+def test_an_oauth_permission_403_is_json_not_the_block_page():
+    data = current("praw_TestInbox.test_message__unauthorized.json")
+    last = data["interactions"][-1]["response"]
+    reply = HttpReply(last["status"]["code"], text=last["body"]["string"])
+    assert reply.status == 403 and reply.json() == {"message": "Forbidden", "error": 403}
+    assert wall_of(reply, WALLS) is None  # the adapter says "Reddit answered 403": unknown
+
+
+def test_any_html_403_is_the_network_block_wall():
+    found = wall_of(HttpReply(403, text="<html><body>Access denied</body></html>"), WALLS)
+    assert found is not None and "network security" in found[1]
+
+
+def test_a_counted_comment_that_cannot_be_read_is_a_changed_layout():
+    """A header of 20 comments over an answer with none parsed: not "no comment"."""
+    payload = _thread([])
+    payload[0]["data"]["children"][0]["data"]["num_comments"] = 20
+    with pytest.raises(LayoutChanged, match="counts 20 comments"):
+        parse_thread(payload)

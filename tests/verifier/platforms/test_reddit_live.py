@@ -8,6 +8,7 @@ moderator. One sandbox serves the module; the world is reset after each test.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ import pytest
 from tests.conftest import SandboxWorld
 from verifier.models import Check, Verdict, parse_proof
 from verifier.platforms.reddit import RedditAdapter
+from verifier.platforms.reddit import _Reads as _RedditReads
 from verifier.platforms.reddit_api import ThreadKeys
 
 pytestmark = pytest.mark.integration
@@ -208,3 +210,53 @@ def test_a_renamed_json_key_is_layout_changed_not_fail(rd):
     check = adapter.live_check(proof, adapter.parse_target(POST), rd.env)
     assert check.outcome == "unknown" and check.detail.startswith("layout changed:")
     assert check.evidence
+
+
+# -- how the JSON is read: the operator's app (OAuth), a session, or nothing ---------------
+
+APP = {"VERIFIER_REDDIT_CLIENT_ID": "sandbox-reddit-app",
+       "VERIFIER_REDDIT_CLIENT_SECRET": "sandbox-reddit-secret"}
+
+
+@pytest.fixture
+def rd_app(sandbox: SandboxWorld, make_verifier: Any) -> Iterator[Any]:
+    """No checker session: the operator's app reads oauth.reddit.com."""
+    yield make_verifier(sandbox, sessions=False, **APP)
+    admin(sandbox, op="reset")
+
+
+@pytest.mark.parametrize("action", list(LIVE))
+def test_the_operators_app_reads_the_oauth_api(rd_app, action):
+    target, done, not_done, extra = LIVE[action]
+    check, verdict = verify(rd_app, action, target, done, **extra)
+    assert check.outcome == "pass", check.detail
+    assert verdict.status == "approved"
+    calls = json.loads(rd_app.evidence.read(check.evidence[1]))
+    assert calls["read_with"].startswith("the operator's app")
+    assert all(c["url"].startswith(("https://oauth.reddit.com/",
+                                    "https://www.reddit.com/api/v1/access_token"))
+               for c in calls["json"])
+    check, _ = verify(rd_app, action, target, not_done, pid="p2", **extra)
+    assert check.outcome == "fail", check.detail
+
+
+def test_a_wrong_app_secret_is_unknown(sandbox, make_verifier):
+    _RedditReads._tokens.clear()
+    verifier = make_verifier(sandbox, sessions=False, **{**APP,
+                             "VERIFIER_REDDIT_CLIENT_SECRET": "wrong"})
+    check, verdict = verify(verifier, "comment", POST, "rafi_bd", comment_text="ordered")
+    assert check.outcome == "unknown" and "app credentials" in check.detail
+    assert verdict.status == "flagged"
+
+
+def test_neither_app_nor_session_says_what_to_configure(sandbox, make_verifier):
+    verifier = make_verifier(sandbox, sessions=False)
+    check, _ = verify(verifier, "signup", "https://www.reddit.com/register/", "rafi_bd")
+    assert check.outcome == "unknown"
+    assert "VERIFIER_REDDIT_CLIENT_ID" in check.detail and "blocked" in check.detail
+
+
+def test_logged_out_json_gets_the_block_page(sandbox):
+    reply = httpx.get(f"{sandbox.url}/__host/www.reddit.com/user/rafi_bd/about.json",
+                      timeout=10)
+    assert reply.status_code == 403 and "blocked by network security" in reply.text
