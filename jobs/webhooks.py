@@ -32,15 +32,17 @@ def _job_id(delivery_id: str, attempt: int) -> str:
     return f"webhook-{delivery_id}-{attempt}"
 
 
-def _enqueue(queue: Queue, delivery: Delivery, delay_s: float = 0) -> None:
+def _enqueue(queue: Queue, delivery: Delivery, delay_s: float = 0) -> bool:
+    """Enqueue the delivery's next attempt unless a live job holds it already."""
     job_id = _job_id(delivery.id, delivery.attempts)
     if live_job(queue, job_id) is not None:
-        return
+        return False
     options: dict[str, Any] = {"job_id": job_id, "result_ttl": 86400, "failure_ttl": 7 * 86400}
     if delay_s > 0:
         queue.enqueue_in(timedelta(seconds=delay_s), DELIVER_FUNC, delivery.id, **options)
     else:
         queue.enqueue(DELIVER_FUNC, delivery.id, **options)
+    return True
 
 
 def notify(store: Store, queue: Queue, proof_id: str, event: str, *,
@@ -123,7 +125,7 @@ def deliver_webhook(delivery_id: str) -> str:
 
 
 def redeliver(store: Store, queue: Queue, delivery_id: str) -> Delivery:
-    """An operator sends a delivery again (same id and body), from a fresh schedule."""
+    """An operator sends a delivery again now (same id and body); one more attempt."""
     delivery = store.webhooks.reopen(delivery_id)
     if delivery is None:
         raise LookupError(f"no webhook delivery {delivery_id}")
@@ -133,11 +135,8 @@ def redeliver(store: Store, queue: Queue, delivery_id: str) -> Delivery:
 
 def sweep(store: Store, queue: Queue, grace: timedelta = timedelta(minutes=10)) -> int:
     """Re-enqueue pending deliveries overdue by ``grace``: their job was lost with Redis."""
-    count = 0
-    for delivery in store.webhooks.due(datetime.now(UTC) - grace):
-        _enqueue(queue, delivery)
-        count += 1
-    return count
+    return sum(_enqueue(queue, delivery)
+               for delivery in store.webhooks.due(datetime.now(UTC) - grace))
 
 
 def webhook_queue(settings: Settings) -> Queue:

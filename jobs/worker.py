@@ -13,6 +13,7 @@ import logging
 import multiprocessing
 import os
 import signal
+from datetime import timedelta
 from typing import Any
 
 from rq import SimpleWorker
@@ -21,6 +22,7 @@ from rq.serializers import JSONSerializer
 from jobs import tasks
 from jobs.connections import redis_from_url
 from jobs.queues import AllowedJob, get_queue, get_webhook_queue
+from jobs.sweeper import sweep_proofs
 from verifier.settings import Settings, get_settings
 from verifier.store import Store
 from verifier.verify import Verifier
@@ -34,6 +36,25 @@ class VerifierWorker(SimpleWorker):
     def __init__(self, *args: Any, settings: Settings, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.settings = settings
+
+    def run_maintenance_tasks(self) -> None:
+        """RQ's registry cleaning, then the sweeper, by one worker per interval."""
+        super().run_maintenance_tasks()
+        interval = max(self.settings.sweep_interval_s, 1)
+        if not self.connection.set("verifier:sweep-lock", self.name, nx=True, ex=interval):
+            return
+        try:
+            report = sweep_proofs(
+                tasks.get_store(), get_queue(self.connection, self.settings),
+                stuck_after=timedelta(seconds=self.settings.stuck_after_s),
+                max_sweeps=self.settings.max_sweeps,
+                webhook_queue=get_webhook_queue(self.connection, self.settings))
+        except Exception:  # the sweeper must never take the worker down
+            log.exception("the sweeper failed; it runs again next interval")
+            return
+        if report.requeued or report.flagged or report.webhooks:
+            log.warning("sweeper: %d proof(s) re-enqueued, %d flagged, %d webhook(s) resent",
+                        len(report.requeued), len(report.flagged), report.webhooks)
 
     def work(self, *args: Any, **kwargs: Any) -> bool:
         verifier = Verifier(self.settings)
@@ -53,7 +74,8 @@ def run_worker(settings: Settings, burst: bool = False, name: str | None = None)
     # Webhooks first: they are cheap, and a long proof backlog must not hold them back.
     queues = [get_webhook_queue(conn, settings), get_queue(conn, settings)]
     worker = VerifierWorker(queues, connection=conn, settings=settings, name=name,
-                            serializer=JSONSerializer, job_class=AllowedJob)
+                            serializer=JSONSerializer, job_class=AllowedJob,
+                            maintenance_interval=max(settings.sweep_interval_s, 1))
     worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
 
 

@@ -105,6 +105,13 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("VERIFIER_POLICY")
     )
     queue_name: str = Field(default="proofs", validation_alias=AliasChoices("VERIFIER_QUEUE"))
+    # The sweeper (run by workers every sweep_interval_s): a proof undecided this long
+    # with no live job is re-enqueued, and flagged after max_sweeps such rounds.
+    stuck_after_s: int = Field(default=900, validation_alias=AliasChoices("VERIFIER_STUCK_AFTER"))
+    max_sweeps: int = Field(default=2, validation_alias=AliasChoices("VERIFIER_MAX_SWEEPS"))
+    sweep_interval_s: int = Field(
+        default=60, validation_alias=AliasChoices("VERIFIER_SWEEP_INTERVAL")
+    )
     # The operator's YouTube Data API v3 key: since the channels tab went (2023) the API's
     # subscriptions.list is the only third-party view of whom a channel subscribes to.
     # Unset: YouTube subscribe checks are "unknown", saying so.

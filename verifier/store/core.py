@@ -411,6 +411,13 @@ class Store:
         """
         return lookups.mark_pending_retry(self._db, proof_id, older_than=older_than, now=now)
 
+    def retries_of(self, proof_id: str) -> int:
+        """How often the sweeper re-enqueued this proof."""
+        row = self._row(proof_id)
+        if row is None:
+            raise UnknownProofError(proof_id)
+        return int(row["retries"])
+
     def count(self, status: str | None = None) -> int:
         """Number of proofs (with this current status), for progress and health."""
         return lookups.count(self._db, status)
