@@ -9,10 +9,12 @@ the store so nothing large sits in Redis.
 from __future__ import annotations
 
 import logging
+import time
 
 from redis import Redis
 from rq import Queue
 
+from verifier import logs, metrics
 from verifier.settings import Settings
 from verifier.settings import get_settings as load_settings
 from verifier.store import Store
@@ -76,6 +78,11 @@ def verify_proof(proof_id: str, kind: str = "initial") -> str:
     that ran twice (worker killed after deciding, before RQ recorded the
     result) returns the kept status, and makes sure its webhook exists.
     """
+    with logs.bound(proof_id=proof_id, job=kind):
+        return _verify_proof(proof_id, kind)
+
+
+def _verify_proof(proof_id: str, kind: str) -> str:
     from jobs.webhooks import notify
 
     verifier = get_verifier()
@@ -88,7 +95,9 @@ def verify_proof(proof_id: str, kind: str = "initial") -> str:
         return current.status
     proof = verifier.store.get_proof(proof_id)
     assert proof is not None
+    started = time.monotonic()
     verdict = verifier.verify(proof, kind=kind)
+    metrics.observe_verdict(verdict, kind, proof.task.platform, time.monotonic() - started)
     log.info("proof %s: %s %s", proof_id, verdict.status, "; ".join(verdict.reasons))
     if kind == "initial" and verdict.status in ("approved", "flagged"):
         notify(verifier.store, get_webhook_queue(), proof_id, "verdict.decided")

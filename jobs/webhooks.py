@@ -20,6 +20,7 @@ from rq import Queue
 
 from jobs import tasks
 from jobs.queues import DELIVER_FUNC, get_webhook_queue, live_job
+from verifier import logs, metrics
 from verifier.settings import Settings
 from verifier.store import Store
 from verifier.store.webhooks import Delivery
@@ -89,6 +90,13 @@ def send(delivery: Delivery, secret: str, settings: Settings) -> tuple[int | Non
 
 def deliver_webhook(delivery_id: str) -> str:
     """One attempt at a delivery; schedules the next on failure. Returns its status."""
+    with logs.bound(delivery_id=delivery_id):
+        status = _deliver(delivery_id)
+    metrics.WEBHOOK_ATTEMPTS.labels(status).inc()
+    return status
+
+
+def _deliver(delivery_id: str) -> str:
     store, settings = tasks.get_store(), tasks.get_settings()
     delivery = store.webhooks.get(delivery_id)
     if delivery is None:

@@ -23,6 +23,7 @@ from jobs import tasks
 from jobs.connections import redis_from_url
 from jobs.queues import AllowedJob, get_queue, get_webhook_queue
 from jobs.sweeper import sweep_proofs
+from verifier import logs, metrics
 from verifier.settings import Settings, get_settings
 from verifier.store import Store
 from verifier.verify import Verifier
@@ -66,10 +67,13 @@ class VerifierWorker(SimpleWorker):
             verifier.close()
 
 
-def run_worker(settings: Settings, burst: bool = False, name: str | None = None) -> None:
+def run_worker(settings: Settings, burst: bool = False, name: str | None = None,
+               metrics_port: int | None = None) -> None:
     if not settings.redis_url:
         raise SystemExit("REDIS_URL is not set: the worker needs Redis")
     Store(settings.db_url).check_schema("verifier worker")
+    if metrics_port is not None:
+        metrics.serve_worker_metrics(metrics_port)
     conn = redis_from_url(settings.redis_url)
     # Webhooks first: they are cheap, and a long proof backlog must not hold them back.
     queues = [get_webhook_queue(conn, settings), get_queue(conn, settings)]
@@ -79,20 +83,27 @@ def run_worker(settings: Settings, burst: bool = False, name: str | None = None)
     worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
 
 
-def _child(overrides: dict[str, Any], burst: bool, index: int) -> None:
+def _child(overrides: dict[str, Any], burst: bool, index: int, metrics_port: int | None,
+           log_level: int, log_format: str) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
+    logs.setup(log_level, log_format)
     settings = get_settings(**overrides)
-    run_worker(settings, burst=burst, name=f"verifier-{os.getpid()}-{index}")
+    run_worker(settings, burst=burst, name=f"verifier-{os.getpid()}-{index}",
+               metrics_port=None if metrics_port is None else metrics_port + index)
 
 
-def run_workers(settings: Settings, processes: int = 1, burst: bool = False) -> None:
+def run_workers(settings: Settings, processes: int = 1, burst: bool = False,
+                metrics_port: int | None = None) -> None:
     """Run ``processes`` workers; one runs in this process when processes == 1."""
     if processes <= 1:
-        run_worker(settings, burst=burst)
+        run_worker(settings, burst=burst, metrics_port=metrics_port)
         return
     ctx = multiprocessing.get_context("spawn")
     overrides = settings.model_dump(by_alias=False, exclude_unset=True)
-    children = [ctx.Process(target=_child, args=(overrides, burst, i), daemon=False)
+    level = logging.getLogger().level
+    fmt = os.environ.get("VERIFIER_LOG_FORMAT", "text")
+    children = [ctx.Process(target=_child, daemon=False,
+                            args=(overrides, burst, i, metrics_port, level, fmt))
                 for i in range(processes)]
     for child in children:
         child.start()

@@ -64,10 +64,14 @@ redis_option = click.option("--redis-url", envvar="REDIS_URL", default=None)
 
 @click.group()
 @click.option("-v", "--verbose", is_flag=True, help="Log what the verifier does.")
-def main(verbose: bool) -> None:
+@click.option("--log-format", type=click.Choice(["text", "json"]), default="text",
+              envvar="VERIFIER_LOG_FORMAT", show_default=True,
+              help="json: one object a line, with the proof id on every line.")
+def main(verbose: bool, log_format: str) -> None:
     """Verify micro-task proofs against the live page."""
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from verifier import logs
+
+    logs.setup(logging.INFO if verbose else logging.WARNING, log_format)
 
 
 @main.command()
@@ -137,12 +141,14 @@ def submit(files: tuple[str, ...], redis_url: str | None, home: Path | None) -> 
 @click.option("--processes", "-n", default=1, show_default=True, envvar="VERIFIER_PROCESSES",
               help="Worker processes on this host.")
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+@click.option("--metrics-port", type=int, default=None, envvar="VERIFIER_METRICS_PORT",
+              help="Serve Prometheus metrics here (process i of N uses PORT+i).")
 @redis_option
 @sandbox_option
 @sessions_option
 @home_option
-def worker(processes: int, burst: bool, redis_url: str | None, sandbox: str | None,
-           sessions_dir: Path | None, home: Path | None) -> None:
+def worker(processes: int, burst: bool, metrics_port: int | None, redis_url: str | None,
+           sandbox: str | None, sessions_dir: Path | None, home: Path | None) -> None:
     """Run queue workers, each with a warm browser and OCR engine."""
     from jobs.worker import run_workers
     from verifier.store import Store
@@ -156,7 +162,7 @@ def worker(processes: int, burst: bool, redis_url: str | None, sandbox: str | No
         Store(settings.db_url).check_schema("verifier worker")
     except SchemaOutOfDate as exc:
         raise click.ClickException(str(exc)) from exc
-    run_workers(settings, processes=processes, burst=burst)
+    run_workers(settings, processes=processes, burst=burst, metrics_port=metrics_port)
 
 
 @main.command()

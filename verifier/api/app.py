@@ -15,8 +15,9 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from redis import Redis
 from rq import Queue
 from starlette.concurrency import run_in_threadpool
@@ -26,6 +27,7 @@ from verifier import __version__
 from verifier.api.intake import ApiError, accept, parse_submission
 from verifier.api.limits import BadJson, BodyLimitMiddleware, parse_json
 from verifier.api.schemas import install_openapi
+from verifier.metrics import api_registry
 from verifier.models import Verdict
 from verifier.settings import Settings
 from verifier.store import Store
@@ -37,6 +39,7 @@ class ApiState:
     store: Store
     redis: Redis
     queue: Queue
+    metrics: CollectorRegistry
 
 
 def _state(request: Request) -> ApiState:
@@ -74,7 +77,9 @@ def create_app(settings: Settings, *, store: Store | None = None,
     own_store = store is None
     store = store or Store(settings.db_url)
     conn = redis or redis_from_url(settings.redis_url or "")
-    state = ApiState(settings, store, conn, get_queue(conn, settings))
+    queues = [settings.queue_name, settings.webhook_queue_name]
+    state = ApiState(settings, store, conn, get_queue(conn, settings),
+                     api_registry(store, conn, queues))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -141,6 +146,12 @@ def _routes(app: FastAPI) -> None:
         verdict = store.get_verdict(proof_id)
         assert verdict is not None
         return JSONResponse(verdict.to_json())
+
+    @app.get("/metrics", tags=["operations"], include_in_schema=False)
+    def prometheus(request: Request) -> Response:
+        state = _state(request)
+        data = generate_latest(state.metrics)
+        return Response(data, media_type=CONTENT_TYPE_LATEST)
 
     @app.get("/healthz", tags=["operations"], summary="The process answers")
     def healthz() -> dict[str, str]:

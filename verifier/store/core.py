@@ -418,6 +418,9 @@ class Store:
             raise UnknownProofError(proof_id)
         return int(row["retries"])
 
+    def counts_by_status(self) -> dict[str, int]:
+        return lookups.counts_by_status(self._db)
+
     def count(self, status: str | None = None) -> int:
         """Number of proofs (with this current status), for progress and health."""
         return lookups.count(self._db, status)

@@ -181,3 +181,11 @@ def count(db: Database, status: str | None) -> int:
         query = query.where(proofs.c.status == status)
     with db.read() as conn:
         return int(conn.execute(query).scalar_one())
+
+
+def counts_by_status(db: Database) -> dict[str, int]:
+    """Proofs per current status, every status present (zero included) for gauges."""
+    query = select(proofs.c.status, func.count()).group_by(proofs.c.status)
+    with db.read() as conn:
+        found = {str(status): int(n) for status, n in conn.execute(query)}
+    return {status: found.get(status, 0) for status in STATUSES}

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import RowMapping, select, update
+from sqlalchemy import RowMapping, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from verifier.store.engine import Database
@@ -154,6 +154,13 @@ class WebhookStore:
             query = query.where(webhook_deliveries.c.marketplace == marketplace)
         with self._db.read() as conn:
             return [_delivery(m) for m in conn.execute(query.limit(limit)).mappings()]
+
+    def counts_by_status(self) -> dict[str, int]:
+        query = (select(webhook_deliveries.c.status, func.count())
+                 .group_by(webhook_deliveries.c.status))
+        with self._db.read() as conn:
+            found = {str(status): int(n) for status, n in conn.execute(query)}
+        return {status: found.get(status, 0) for status in ("pending", "delivered", "failed")}
 
     def due(self, before: datetime, limit: int = 500) -> list[Delivery]:
         """Pending deliveries whose attempt is overdue: their job was lost (a sweeper's list)."""

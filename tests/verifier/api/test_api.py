@@ -21,7 +21,7 @@ import pytest
 from openapi_spec_validator import validate
 
 from fixtures.services import ApiServer, WebhookReceiver
-from jobs.connections import PrivateRedis, redis_from_url
+from jobs.connections import PrivateRedis, free_port, redis_from_url
 from verifier.client import VerifierClient, VerifierError, verify_webhook
 from verifier.settings import Settings
 from verifier.store import Store
@@ -47,6 +47,8 @@ class Stack:
     token: str
     secret: str
     other_token: str
+    metrics_port: int
+    worker_log: Path
 
     def client(self, token: str | None = None) -> VerifierClient:
         return VerifierClient(self.api.url, token or self.token)
@@ -68,19 +70,22 @@ def stack(tmp_path_factory: pytest.TempPathFactory, redis_server: PrivateRedis
             "VERIFIER_WEBHOOK_QUEUE": f"webhooks-{root.name}",
             "VERIFIER_CALLBACK_HOSTS": receiver.host_port,
             "VERIFIER_WEBHOOK_RETRY_DELAYS": "1,1,1",
+            "VERIFIER_METRICS_PORT": str(free_port()), "VERIFIER_LOG_FORMAT": "json",
         }
         settings = Settings(**env)  # type: ignore[arg-type]
         store = Store(settings.db_url)
         store.create_schema()
         issued = store.marketplaces.issue_token("acme-market")
         other = store.marketplaces.issue_token("other-market")
-        worker = subprocess.Popen([sys.executable, "-m", "verifier.cli", "worker"],
+        log = (root / "worker.log").open("w")
+        worker = subprocess.Popen([sys.executable, "-m", "verifier.cli", "-v", "worker"],
                                   env={**os.environ, **env}, stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.PIPE, start_new_session=True)
+                                  stderr=log, start_new_session=True)
         try:
             with ApiServer(settings) as api:
                 yield Stack(settings, store, api, receiver, issued.token,
-                            issued.marketplace.webhook_secret, other.token)
+                            issued.marketplace.webhook_secret, other.token,
+                            int(env["VERIFIER_METRICS_PORT"]), root / "worker.log")
         finally:
             os.killpg(worker.pid, signal.SIGTERM)
             try:
@@ -88,6 +93,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, redis_server: PrivateRedis
             except subprocess.TimeoutExpired:
                 os.killpg(worker.pid, signal.SIGKILL)
                 worker.wait()
+            log.close()
             redis_from_url(redis_server.url).flushdb()
 
 
@@ -235,6 +241,29 @@ def test_a_failing_receiver_gets_the_same_delivery_until_it_answers(stack: Stack
     attempts = stack.store.webhooks.attempts(delivery.id)
     assert [a.status_code for a in attempts] == [500, 500, 200]
     assert [a.error for a in attempts][:2] == ["HTTP 500", "HTTP 500"]
+
+
+def test_metrics_and_logs_tell_what_happened(stack: Stack) -> None:
+    pid = uid("metrics")
+    with stack.client() as client:
+        client.submit(follow(pid, "rafi_bd"))
+        client.wait(pid, timeout=180, interval=0.5)
+    api = httpx.get(f"{stack.api.url}/metrics").text
+    approved = [line for line in api.splitlines()
+                if line.startswith('verifier_proofs{status="approved"}')]
+    assert approved and float(approved[0].split()[-1]) >= 1
+    assert f'verifier_queue_depth{{queue="{stack.settings.queue_name}"}}' in api
+    assert 'verifier_webhook_deliveries{status="failed"}' in api
+    worker = httpx.get(f"http://127.0.0.1:{stack.metrics_port}/metrics").text
+    assert 'verifier_proofs_verified_total{kind="initial",status="approved"}' in worker
+    assert 'verifier_check_outcomes_total{check="live.follow",outcome="pass"}' in worker
+    assert "verifier_verify_seconds_bucket" in worker
+    lines = [json.loads(line) for line in stack.worker_log.read_text().splitlines()
+             if line.startswith("{")]
+    mine = [line for line in lines if line.get("proof_id") == pid]
+    assert mine and all(line["level"] in ("info", "warning", "error") for line in mine)
+    assert any(pid in line["message"] for line in mine)
+    assert stack.token not in stack.worker_log.read_text()
 
 
 def test_the_openapi_document_validates(stack: Stack) -> None:
