@@ -10,6 +10,7 @@ workers.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from redis import Redis
@@ -40,8 +41,14 @@ class AllowedJob(Job):
         return super()._execute()
 
 
-def job_id_for(proof_id: str) -> str:
-    return f"proof-{proof_id}"
+def _rq_safe(proof_id: str) -> str:
+    """Proof ids may hold ``.`` and ``:``, RQ job ids may not: escape them (and ``_``,
+    the escape character, so two ids never map to one job id)."""
+    return re.sub(r"[^A-Za-z0-9-]", lambda m: f"_{ord(m.group()):02x}", proof_id)
+
+
+def job_id_for(proof_id: str, kind: str = "initial") -> str:
+    return f"{'proof' if kind == 'initial' else kind}-{_rq_safe(proof_id)}"
 
 
 def _queue(name: str, conn: Redis, timeout: int) -> Queue:
@@ -69,7 +76,7 @@ def live_job(queue: Queue, job_id: str) -> Job | None:
 
 def enqueue_proof(queue: Queue, proof_id: str, kind: str = "initial") -> Job:
     """Enqueue unless a live job for this proof already exists."""
-    job_id = job_id_for(proof_id) if kind == "initial" else f"{kind}-{proof_id}"
+    job_id = job_id_for(proof_id, kind)
     existing = live_job(queue, job_id)
     if existing is not None:
         return existing

@@ -55,3 +55,12 @@ def test_lost_jobs_are_requeued_then_flagged(tmp_path, redis_server: PrivateRedi
     assert delivery.event == "verdict.decided" and delivery.status == "pending"
     assert hooks.count == 1
     assert sweep() == type(last)([], [], 0)  # decided: nothing more to do
+
+
+def test_proof_ids_the_contract_allows_make_valid_distinct_job_ids() -> None:
+    from rq.job import JOB_ID_PATTERN  # type: ignore[attr-defined]
+
+    ids = ["mw-1", "0.1.0", "a:b", "a_b", "a_2eb", "a.b", "x" * 128]
+    made = [job_id_for(pid) for pid in ids] + [job_id_for("a.b", "reverify")]
+    assert all(JOB_ID_PATTERN.fullmatch(job_id) for job_id in made)
+    assert len(set(made)) == len(made)
