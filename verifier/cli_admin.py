@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from verifier.review.cli import moderator
 from verifier.settings import get_settings
 from verifier.store import Store
 
@@ -203,4 +204,4 @@ def db_current(home: Path | None, database_url: str | None) -> None:
         sys.exit(1)
 
 
-COMMANDS = (serve, token, webhooks, db)
+COMMANDS = (serve, token, webhooks, db, moderator)

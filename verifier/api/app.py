@@ -96,6 +96,9 @@ def create_app(settings: Settings, *, store: Store | None = None,
     app.add_middleware(BodyLimitMiddleware, limit=settings.api_max_body_bytes)
     _errors(app)
     _routes(app)
+    from verifier.review import install as install_review
+
+    install_review(app)
     install_openapi(app)
     return app
 

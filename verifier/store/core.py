@@ -39,6 +39,8 @@ from verifier.store.lookups import (
     verdict_of,
 )
 from verifier.store.marketplaces import MarketplaceStore
+from verifier.store.moderators import ModeratorStore
+from verifier.store.review import ReviewQueries
 from verifier.store.schema import attempts, checks, moderation_log, proofs
 from verifier.store.webhooks import WebhookStore
 
@@ -79,6 +81,8 @@ class ModerationEntry:
     from_status: str
     to_status: str
     note: str
+    # The moderation_log row: one per decision (a webhook's dedupe key).
+    id: int | None = None
 
 
 class ProofConflictError(ValueError):
@@ -98,6 +102,8 @@ class Store:
         self._db = Database(url)
         self.marketplaces = MarketplaceStore(self._db)
         self.webhooks = WebhookStore(self._db)
+        self.moderators = ModeratorStore(self._db)
+        self.review = ReviewQueries(self._db)
 
     @property
     def engine(self) -> Engine:
@@ -268,6 +274,12 @@ class Store:
         The verifier's verdict stays as it was (see ``attempts``); the current
         status changes and the change is logged for ``audit``.
         """
+        return self.moderate_logged(proof_id, status, moderator, note)[0]
+
+    def moderate_logged(
+        self, proof_id: str, status: ModeratorStatus, moderator: str, note: str = ""
+    ) -> tuple[Verdict, ModerationEntry]:
+        """``moderate``, also returning the log entry it wrote (with its id)."""
         if status not in ("approved", "rejected"):
             raise ValueError(f"a moderator sets 'approved' or 'rejected', not {status!r}")
         if not moderator.strip():
@@ -289,15 +301,18 @@ class Store:
                 .values(status=status, moderated_by=moderator, moderated_at=now,
                         moderation_note=note)
             )
-            conn.execute(
+            logged = conn.execute(
                 moderation_log.insert().values(
                     proof_id=proof_id, moderator=moderator, at=now, from_status=current,
                     to_status=status, note=note,
                 )
-            )
+            ).inserted_primary_key
+            assert logged is not None
         verdict = self.get_verdict(proof_id)
         assert verdict is not None  # proofs are never deleted
-        return verdict
+        entry = ModerationEntry(proof_id=proof_id, moderator=moderator, at=now,
+                                from_status=current, to_status=status, note=note, id=logged[0])
+        return verdict, entry
 
     def audit(self, proof_id: str) -> list[ModerationEntry]:
         """The moderation log of a proof, oldest first."""
@@ -311,6 +326,7 @@ class Store:
                 ModerationEntry(
                     proof_id=m["proof_id"], moderator=m["moderator"], at=m["at"],
                     from_status=m["from_status"], to_status=m["to_status"], note=m["note"],
+                    id=m["id"],
                 )
                 for m in conn.execute(query).mappings()
             ]

@@ -240,3 +240,39 @@ webhook_attempts = Table(
     Column("error", Text),
     Column("duration_ms", Integer, nullable=False),
 )
+
+# -- moderators of the review pages (verifier/review) --------------------------
+
+moderators = Table(
+    "moderators",
+    metadata,
+    Column("name", String(128), primary_key=True),
+    # argon2id, with its parameters and salt inside the string.
+    Column("password_hash", String(256), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("disabled_at", UTCDateTime()),
+)
+
+review_sessions = Table(
+    "review_sessions",
+    metadata,
+    # sha256 of the cookie's token: a stolen database yields no usable session.
+    Column("id", String(64), primary_key=True),
+    Column("moderator", String(128), ForeignKey("moderators.name"), nullable=False, index=True),
+    # Every form of the session carries it; a POST without it is refused.
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False, index=True),
+    Column("last_seen_at", UTCDateTime(), nullable=False),
+)
+
+login_failures = Table(
+    "login_failures",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    # As typed (lower-cased): failures for names that do not exist count too.
+    Column("username", String(128), nullable=False),
+    Column("address", String(64)),
+    Column("at", UTCDateTime(), nullable=False),
+    Index(None, "username", "at"),
+)
