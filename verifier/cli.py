@@ -182,12 +182,14 @@ def sandbox(world: Path, sessions: Path | None, port: int, host: str) -> None:
 @main.command()
 @click.option("--world", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               default=None, help="World file (default: the bundled demo world).")
+@click.option("--keep-running", is_flag=True,
+              help="Keep the API, review pages and worker up after the table (Ctrl-C stops).")
 @home_option
-def demo(world: Path | None, home: Path | None) -> None:
+def demo(world: Path | None, keep_running: bool, home: Path | None) -> None:
     """Run the whole flow on bundled proofs and print their verdicts."""
     from fixtures.demo import run_demo
 
-    sys.exit(run_demo(world=world, home=home))
+    sys.exit(run_demo(world=world, home=home, keep_running=keep_running))
 
 
 @main.command()
