@@ -39,6 +39,7 @@ from verifier.store.lookups import (
     verdict_of,
 )
 from verifier.store.marketplaces import MarketplaceStore
+from verifier.store.retention import RetentionStore
 from verifier.store.schema import attempts, checks, moderation_log, proofs
 from verifier.store.webhooks import WebhookStore
 
@@ -98,6 +99,7 @@ class Store:
         self._db = Database(url)
         self.marketplaces = MarketplaceStore(self._db)
         self.webhooks = WebhookStore(self._db)
+        self.retention = RetentionStore(self._db)
 
     @property
     def engine(self) -> Engine:
