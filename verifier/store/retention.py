@@ -214,9 +214,10 @@ class RetentionStore:
     def items(self, batch_id: str) -> dict[str, str]:
         """Each proof of the batch with its item state."""
         with self._db.read() as conn:
-            return dict(conn.execute(
+            rows = conn.execute(
                 select(reverify_items.c.proof_id, reverify_items.c.state)
-                .where(reverify_items.c.batch_id == batch_id)).tuples().all())
+                .where(reverify_items.c.batch_id == batch_id)).all()
+        return {proof_id: state for proof_id, state in rows}
 
     # -- one re-check -------------------------------------------------------------
 
