@@ -92,4 +92,8 @@ def verify_proof(proof_id: str, kind: str = "initial") -> str:
     log.info("proof %s: %s %s", proof_id, verdict.status, "; ".join(verdict.reasons))
     if kind == "initial" and verdict.status in ("approved", "flagged"):
         notify(verifier.store, get_webhook_queue(), proof_id, "verdict.decided")
+    if kind == "initial" and verdict.status == "approved":
+        from jobs.reverify import schedule_after_approval
+
+        schedule_after_approval(proof_id)
     return verdict.status

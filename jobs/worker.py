@@ -20,7 +20,7 @@ from rq.serializers import JSONSerializer
 
 from jobs import tasks
 from jobs.connections import redis_from_url
-from jobs.queues import AllowedJob, get_queue, get_webhook_queue
+from jobs.queues import AllowedJob, get_queue, get_reverify_queue, get_webhook_queue
 from verifier.settings import Settings, get_settings
 from verifier.store import Store
 from verifier.verify import Verifier
@@ -51,7 +51,9 @@ def run_worker(settings: Settings, burst: bool = False, name: str | None = None)
     Store(settings.db_url).check_schema("verifier worker")
     conn = redis_from_url(settings.redis_url)
     # Webhooks first: they are cheap, and a long proof backlog must not hold them back.
-    queues = [get_webhook_queue(conn, settings), get_queue(conn, settings)]
+    # Re-checks last: a batch of thousands must not delay a new proof.
+    queues = [get_webhook_queue(conn, settings), get_queue(conn, settings),
+              get_reverify_queue(conn, settings)]
     worker = VerifierWorker(queues, connection=conn, settings=settings, name=name,
                             serializer=JSONSerializer, job_class=AllowedJob)
     worker.work(burst=burst, with_scheduler=True, logging_level="INFO")

@@ -91,6 +91,9 @@ def create_app(settings: Settings, *, store: Store | None = None,
     app.add_middleware(BodyLimitMiddleware, limit=settings.api_max_body_bytes)
     _errors(app)
     _routes(app)
+    from verifier.api.reverify import router as reverify_router  # imports this module
+
+    app.include_router(reverify_router)
     install_openapi(app)
     return app
 
