@@ -95,5 +95,8 @@ def verify_proof(proof_id: str, kind: str = "initial") -> str:
     if kind == "initial" and verdict.status == "approved":
         from jobs.reverify import schedule_after_approval
 
-        schedule_after_approval(proof_id)
+        try:  # the decision is made; failing now would only retry a decided proof
+            schedule_after_approval(proof_id)
+        except Exception:
+            log.exception("could not schedule the retention re-checks of %s", proof_id)
     return verdict.status
