@@ -127,3 +127,16 @@ def test_retention_schedule_settings():
     assert Settings(VERIFIER_RETENTION_DAYS="").retention_schedule == ()
     with pytest.raises(ValueError, match="VERIFIER_RETENTION_DELAYS"):
         _ = Settings(VERIFIER_RETENTION_DELAYS="soon").retention_schedule
+
+
+def test_since_takes_dates_times_and_ages():
+    from verifier.cli_reverify import parse_since
+
+    now = datetime(2024, 5, 15, 12, tzinfo=UTC)
+    assert parse_since("14d", now) == datetime(2024, 5, 1, 12, tzinfo=UTC)
+    assert parse_since("1.5h", now) == datetime(2024, 5, 15, 10, 30, tzinfo=UTC)
+    assert parse_since("2024-05-01", now) == datetime(2024, 5, 1, tzinfo=UTC)
+    assert parse_since("2024-05-01T10:00+06:00", now) == datetime(2024, 5, 1, 4, tzinfo=UTC)
+    assert parse_since(None) is None
+    with pytest.raises(ValueError, match="--since"):
+        parse_since("last week")
