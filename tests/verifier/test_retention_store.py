@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import inspect, text
 
+from tests.verifier.test_store import db_url  # noqa: F401  (the backend fixture)
 from verifier.models import Check, Verdict, parse_proof
 from verifier.settings import Settings
 from verifier.store import Store
@@ -33,8 +34,9 @@ def decide(store: Store, pid: str, live: str = "pass", status: str = "approved",
 
 
 @pytest.fixture
-def store(tmp_path):
-    s = Store(f"sqlite:///{tmp_path / 'v.sqlite3'}")
+def store(db_url):  # noqa: F811  (the imported fixture, by name)
+    """The same SQL on SQLite and PostgreSQL (``db_url`` from test_store)."""
+    s = Store(db_url)
     s.create_schema()
     yield s
     s.close()
