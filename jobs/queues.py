@@ -23,7 +23,8 @@ from verifier.settings import Settings
 
 VERIFY_FUNC = "jobs.tasks.verify_proof"
 DELIVER_FUNC = "jobs.webhooks.deliver_webhook"
-ALLOWED_FUNCS = frozenset({VERIFY_FUNC, DELIVER_FUNC})
+RECHECK_FUNC = "jobs.reverify.recheck_proof"
+ALLOWED_FUNCS = frozenset({VERIFY_FUNC, DELIVER_FUNC, RECHECK_FUNC})
 LIVE_STATES = (JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED)
 
 
@@ -62,6 +63,11 @@ def get_queue(conn: Redis, settings: Settings) -> Queue:
 
 def get_webhook_queue(conn: Redis, settings: Settings) -> Queue:
     return _queue(settings.webhook_queue_name, conn, int(settings.webhook_timeout_s * 3) + 30)
+
+
+def get_reverify_queue(conn: Redis, settings: Settings) -> Queue:
+    """Re-checks: the worker listens to this queue last, so new proofs always go first."""
+    return _queue(settings.reverify_queue_name, conn, settings.job_timeout_s)
 
 
 def live_job(queue: Queue, job_id: str) -> Job | None:

@@ -101,4 +101,11 @@ def _verify_proof(proof_id: str, kind: str) -> str:
     log.info("proof %s: %s %s", proof_id, verdict.status, "; ".join(verdict.reasons))
     if kind == "initial" and verdict.status in ("approved", "flagged"):
         notify(verifier.store, get_webhook_queue(), proof_id, "verdict.decided")
+    if kind == "initial" and verdict.status == "approved":
+        from jobs.reverify import schedule_after_approval
+
+        try:  # the decision is made; failing now would only retry a decided proof
+            schedule_after_approval(proof_id)
+        except Exception:
+            log.exception("could not schedule the retention re-checks of %s", proof_id)
     return verdict.status

@@ -21,7 +21,7 @@ from rq.serializers import JSONSerializer
 
 from jobs import tasks
 from jobs.connections import redis_from_url
-from jobs.queues import AllowedJob, get_queue, get_webhook_queue
+from jobs.queues import AllowedJob, get_queue, get_reverify_queue, get_webhook_queue
 from jobs.sweeper import sweep_proofs
 from verifier import logs, metrics
 from verifier.settings import Settings, get_settings
@@ -76,7 +76,9 @@ def run_worker(settings: Settings, burst: bool = False, name: str | None = None,
         metrics.serve_worker_metrics(metrics_port)
     conn = redis_from_url(settings.redis_url)
     # Webhooks first: they are cheap, and a long proof backlog must not hold them back.
-    queues = [get_webhook_queue(conn, settings), get_queue(conn, settings)]
+    # Re-checks last: a batch of thousands must not delay a new proof.
+    queues = [get_webhook_queue(conn, settings), get_queue(conn, settings),
+              get_reverify_queue(conn, settings)]
     worker = VerifierWorker(queues, connection=conn, settings=settings, name=name,
                             serializer=JSONSerializer, job_class=AllowedJob,
                             maintenance_interval=max(settings.sweep_interval_s, 1))

@@ -131,6 +131,18 @@ class Settings(BaseSettings):
     reddit_client_secret: str | None = Field(
         default=None, validation_alias=AliasChoices("VERIFIER_REDDIT_CLIENT_SECRET")
     )
+    # Re-checks wait on their own queue, listened to last, so new proofs always go first.
+    reverify_queue_name: str = Field(
+        default="reverify", validation_alias=AliasChoices("VERIFIER_REVERIFY_QUEUE")
+    )
+    # Scheduled re-checks after an approval, in days (fractions allowed; empty: none).
+    retention_days: str = Field(
+        default="1,7,14", validation_alias=AliasChoices("VERIFIER_RETENTION_DAYS")
+    )
+    # The same in seconds; when set it replaces VERIFIER_RETENTION_DAYS (tests, short trials).
+    retention_delays: str = Field(
+        default="", validation_alias=AliasChoices("VERIFIER_RETENTION_DELAYS")
+    )
 
     @cached_property
     def db_url(self) -> str:
@@ -163,6 +175,21 @@ class Settings(BaseSettings):
         if any(d < 0 for d in delays):
             raise ValueError("VERIFIER_WEBHOOK_RETRY_DELAYS may not be negative")
         return delays
+
+    @property
+    def retention_schedule(self) -> tuple[float, ...]:
+        """Seconds after an approval at which to re-check: VERIFIER_RETENTION_DELAYS if set,
+        else VERIFIER_RETENTION_DAYS; a bad value is an error naming the variable."""
+        name, raw, unit = (("VERIFIER_RETENTION_DELAYS", self.retention_delays, 1.0)
+                           if self.retention_delays.strip()
+                           else ("VERIFIER_RETENTION_DAYS", self.retention_days, 86400.0))
+        try:
+            delays = tuple(float(x) * unit for x in raw.split(",") if x.strip())
+        except ValueError:
+            raise ValueError(f"{name} must be comma-separated numbers, not {raw!r}") from None
+        if any(d < 0 or d != d for d in delays):
+            raise ValueError(f"{name} may not be negative")
+        return tuple(sorted(delays))
 
     @property
     def web_host_set(self) -> frozenset[str]:

@@ -123,6 +123,18 @@ class Verifier:
         verdict.attempts = len(self.store.attempts(proof.id))
         return verdict
 
+    def live_checks(self, proof: Proof) -> list[Check]:
+        """The target and the live check of the action alone: what a re-check looks at.
+
+        Proof forensics are not run again: the screenshot has not changed, and a
+        duplicate submitted since must not turn an action that still holds into a drop.
+        """
+        checks: list[Check] = []
+        target = self._target(proof, checks)
+        if target is not None:
+            checks.append(self._live(proof, target))
+        return checks
+
     def _target(self, proof: Proof, checks: list[Check]) -> Target | None:
         adapter = get_adapter(proof.task.platform)
         if adapter is None:

@@ -99,6 +99,10 @@ def create_app(settings: Settings, *, store: Store | None = None,
     from verifier.review import install as install_review
 
     install_review(app)
+
+    from verifier.api.reverify import router as reverify_router  # imports this module
+
+    app.include_router(reverify_router)
     install_openapi(app)
     return app
 

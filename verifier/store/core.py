@@ -40,6 +40,7 @@ from verifier.store.lookups import (
 )
 from verifier.store.marketplaces import MarketplaceStore
 from verifier.store.moderators import ModeratorStore
+from verifier.store.retention import RetentionStore
 from verifier.store.review import ReviewQueries
 from verifier.store.schema import attempts, checks, moderation_log, proofs
 from verifier.store.webhooks import WebhookStore
@@ -104,6 +105,7 @@ class Store:
         self.webhooks = WebhookStore(self._db)
         self.moderators = ModeratorStore(self._db)
         self.review = ReviewQueries(self._db)
+        self.retention = RetentionStore(self._db)
 
     @property
     def engine(self) -> Engine:

@@ -47,7 +47,8 @@ def verdict_of(m: RowMapping) -> Verdict:
     """The current verdict of a ``proofs`` row, without another query.
 
     The verifier's first verdict with the current status (a moderator's, if
-    any, whose decision is added as the last reason) and the attempt count.
+    any, whose decision is added as the last reason), the attempt count and,
+    once re-checked, what re-verification found (``retention``).
     """
     count = m["attempt_count"]
     if m["verdict"] is None:
@@ -62,6 +63,11 @@ def verdict_of(m: RowMapping) -> Verdict:
         data["reasons"] = [*data.get("reasons", []), reason]
         data["moderation"] = {"moderator": m["moderated_by"], "decision": m["status"],
                               "note": note, "decided_at": m["moderated_at"]}
+    if m.get("retention_state") is not None:
+        data["retention"] = {"state": m["retention_state"],
+                             "checked_at": m["retention_checked_at"],
+                             "dropped_at": m["retention_dropped_at"],
+                             "checks": m["retention_checks"]}
     return Verdict.model_validate(data)
 
 

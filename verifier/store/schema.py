@@ -108,6 +108,14 @@ proofs = Table(
     Column("moderated_by", String(128)),
     Column("moderated_at", UTCDateTime()),
     Column("moderation_note", Text),
+    # Retention (re-verification after the decision; see retention.py): the last
+    # re-check's state, when it ran, when a drop was last found, when the action
+    # was last seen held, and how many re-checks ran. The first verdict never changes.
+    Column("retention_state", String(16)),
+    Column("retention_checked_at", UTCDateTime()),
+    Column("retention_dropped_at", UTCDateTime()),
+    Column("retention_held_at", UTCDateTime()),
+    Column("retention_checks", Integer, nullable=False, default=0, server_default="0"),
     Index(None, "created_at"),
     Index(None, "status", "created_at"),
     Index(None, "campaign", "created_at"),
@@ -115,6 +123,7 @@ proofs = Table(
     Index(None, "platform", "handle_key"),
     Index(None, "platform", "worker_id"),
     Index(None, "decided_at", "queued_at"),
+    Index(None, "retention_dropped_at"),
 )
 
 attempts = Table(
@@ -275,4 +284,30 @@ login_failures = Table(
     Column("address", String(64)),
     Column("at", UTCDateTime(), nullable=False),
     Index(None, "username", "at"),
+)
+
+# -- re-verification batches (verifier reverify, POST /v1/reverify) ------------
+
+reverify_batches = Table(
+    "reverify_batches",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    # The marketplace whose token started it (its proofs only); NULL: an operator's batch.
+    Column("marketplace", String(64), index=True),
+    Column("filters", JSON, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("total", Integer, nullable=False),
+)
+
+reverify_items = Table(
+    "reverify_items",
+    metadata,
+    Column("batch_id", String(36), ForeignKey("reverify_batches.id"), primary_key=True),
+    Column("proof_id", String(128), ForeignKey("proofs.id"), primary_key=True),
+    # queued, then held / dropped / unknown; skipped: nothing a third party can re-check.
+    Column("state", String(16), nullable=False),
+    Column("attempt_id", _Id),
+    Column("checked_at", UTCDateTime()),
+    Column("detail", Text, nullable=False, default=""),
+    Index(None, "batch_id", "state"),
 )
