@@ -42,14 +42,14 @@ class AllowedJob(Job):
         return super()._execute()
 
 
-def _rq_safe(proof_id: str) -> str:
+def rq_safe(proof_id: str) -> str:
     """Proof ids may hold ``.`` and ``:``, RQ job ids may not: escape them (and ``_``,
     the escape character, so two ids never map to one job id)."""
     return re.sub(r"[^A-Za-z0-9-]", lambda m: f"_{ord(m.group()):02x}", proof_id)
 
 
 def job_id_for(proof_id: str, kind: str = "initial") -> str:
-    return f"{'proof' if kind == 'initial' else kind}-{_rq_safe(proof_id)}"
+    return f"{'proof' if kind == 'initial' else kind}-{rq_safe(proof_id)}"
 
 
 def _queue(name: str, conn: Redis, timeout: int) -> Queue:

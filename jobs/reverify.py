@@ -20,7 +20,7 @@ from typing import Any
 from rq import Queue
 
 from jobs import tasks
-from jobs.queues import RECHECK_FUNC, get_reverify_queue, live_job
+from jobs.queues import RECHECK_FUNC, get_reverify_queue, live_job, rq_safe
 from verifier.settings import Settings
 from verifier.store import Store
 from verifier.store.retention import BatchProgress, Filters, RetentionState
@@ -31,11 +31,11 @@ _TTL: dict[str, Any] = {"result_ttl": 86400, "failure_ttl": 7 * 86400}
 
 
 def batch_job_id(batch_id: str, proof_id: str) -> str:
-    return f"reverify-{batch_id}-{proof_id}"
+    return f"reverify-{batch_id}-{rq_safe(proof_id)}"
 
 
 def scheduled_job_id(proof_id: str, n: int) -> str:
-    return f"retention-{proof_id}-{n}"
+    return f"retention-{rq_safe(proof_id)}-{n}"
 
 
 def start_batch(store: Store, queue: Queue, filters: Filters) -> BatchProgress:

@@ -61,6 +61,9 @@ def test_proof_ids_the_contract_allows_make_valid_distinct_job_ids() -> None:
     from rq.job import JOB_ID_PATTERN  # type: ignore[attr-defined]
 
     ids = ["mw-1", "0.1.0", "a:b", "a_b", "a_2eb", "a.b", "x" * 128]
+    from jobs.reverify import batch_job_id, scheduled_job_id
+
     made = [job_id_for(pid) for pid in ids] + [job_id_for("a.b", "reverify")]
+    made += [batch_job_id("b1", "a.b"), scheduled_job_id("a:b", 1)]
     assert all(JOB_ID_PATTERN.fullmatch(job_id) for job_id in made)
     assert len(set(made)) == len(made)
