@@ -118,6 +118,11 @@ class Settings(BaseSettings):
     sweep_interval_s: int = Field(
         default=60, validation_alias=AliasChoices("VERIFIER_SWEEP_INTERVAL")
     )
+    # A worker renews a key this long-lived every third of it while it runs; a started job
+    # whose worker's key is gone (SIGKILL, a lost host) is no longer live for the sweeper.
+    worker_alive_ttl_s: int = Field(
+        default=30, ge=3, validation_alias=AliasChoices("VERIFIER_WORKER_ALIVE_TTL")
+    )
     # The operator's YouTube Data API v3 key: since the channels tab went (2023) the API's
     # subscriptions.list is the only third-party view of whom a channel subscribes to.
     # Unset: YouTube subscribe checks are "unknown", saying so.

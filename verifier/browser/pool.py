@@ -304,8 +304,11 @@ class BrowserPool:
                     # gets only what the context itself holds for that host.
                     headers = {k: v for k, v in headers.items()
                                if k.lower() not in CREDENTIAL_HEADERS}
+                # A page may take the navigation timeout to arrive (the fetch would otherwise
+                # give up at the shorter action timeout), never more than the budget left.
                 response = route.fetch(
-                    url=self._upstream(url, host, headers), headers=headers, max_redirects=0
+                    url=self._upstream(url, host, headers), headers=headers, max_redirects=0,
+                    timeout=self._timeouts()[0],
                 )
                 location = response.headers.get("location")
                 if response.status in (301, 302, 303, 307, 308) and location:
