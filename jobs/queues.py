@@ -26,6 +26,7 @@ DELIVER_FUNC = "jobs.webhooks.deliver_webhook"
 RECHECK_FUNC = "jobs.reverify.recheck_proof"
 ALLOWED_FUNCS = frozenset({VERIFY_FUNC, DELIVER_FUNC, RECHECK_FUNC})
 LIVE_STATES = (JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED)
+ALIVE_KEY = "verifier:alive:{name}"  # renewed by a running VerifierWorker (jobs.worker)
 
 
 class JobNotAllowed(RuntimeError):
@@ -70,14 +71,28 @@ def get_reverify_queue(conn: Redis, settings: Settings) -> Queue:
     return _queue(settings.reverify_queue_name, conn, settings.job_timeout_s)
 
 
+def worker_alive(conn: Redis, name: str | None) -> bool:
+    """Whether the worker named ``name`` renewed its alive key lately."""
+    return bool(name) and bool(conn.exists(ALIVE_KEY.format(name=name)))
+
+
 def live_job(queue: Queue, job_id: str) -> Job | None:
-    """The job with this id if it is still waiting or running."""
+    """The job with this id if it is still waiting, or running on a worker that is alive.
+
+    RQ keeps a job STARTED until its registry entry expires (a SimpleWorker sets it to
+    the job timeout plus a minute and sends no heartbeat while it works) and a
+    maintenance pass notices: minutes after a SIGKILL. The worker's own alive key
+    says it within ``VERIFIER_WORKER_ALIVE_TTL``.
+    """
     try:
         existing = AllowedJob.fetch(job_id, connection=queue.connection,
                                     serializer=JSONSerializer)
     except NoSuchJobError:
         return None
-    return existing if existing.get_status(refresh=True) in LIVE_STATES else None
+    status = existing.get_status(refresh=True)
+    if status == JobStatus.STARTED and not worker_alive(queue.connection, existing.worker_name):
+        return None
+    return existing if status in LIVE_STATES else None
 
 
 def enqueue_proof(queue: Queue, proof_id: str, kind: str = "initial") -> Job:

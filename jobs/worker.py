@@ -13,6 +13,7 @@ import logging
 import multiprocessing
 import os
 import signal
+import threading
 from datetime import timedelta
 from typing import Any
 
@@ -21,7 +22,7 @@ from rq.serializers import JSONSerializer
 
 from jobs import tasks
 from jobs.connections import redis_from_url
-from jobs.queues import AllowedJob, get_queue, get_reverify_queue, get_webhook_queue
+from jobs.queues import ALIVE_KEY, AllowedJob, get_queue, get_reverify_queue, get_webhook_queue
 from jobs.sweeper import sweep_proofs
 from verifier import logs, metrics
 from verifier.settings import Settings, get_settings
@@ -58,6 +59,10 @@ class VerifierWorker(SimpleWorker):
                         len(report.requeued), len(report.flagged), report.webhooks)
 
     def work(self, *args: Any, **kwargs: Any) -> bool:
+        stop = threading.Event()
+        beat = threading.Thread(target=self._stay_alive, args=(stop,), daemon=True,
+                                name="verifier-alive")
+        beat.start()
         verifier = Verifier(self.settings)
         tasks.set_context(verifier, self.connection)
         try:
@@ -65,6 +70,23 @@ class VerifierWorker(SimpleWorker):
         finally:
             tasks.set_context(None)
             verifier.close()
+            stop.set()
+            beat.join()
+            self.connection.delete(ALIVE_KEY.format(name=self.name))
+
+    def _stay_alive(self, stop: threading.Event) -> None:
+        """Renew the alive key while this process lives, even during a long job (a
+        thread: a SimpleWorker sends RQ no heartbeat while its job runs). A SIGKILL
+        stops it, and the key lapses within VERIFIER_WORKER_ALIVE_TTL."""
+        ttl = self.settings.worker_alive_ttl_s
+        key = ALIVE_KEY.format(name=self.name)
+        while True:
+            try:
+                self.connection.set(key, os.getpid(), ex=ttl)
+            except Exception:  # Redis away for a moment: the next beat tries again
+                log.warning("could not renew %s", key, exc_info=True)
+            if stop.wait(ttl / 3):
+                return
 
 
 def run_worker(settings: Settings, burst: bool = False, name: str | None = None,

@@ -77,6 +77,12 @@ class Settings(BaseSettings):
     )
     # RQ kills a job after this; browser timeouts above stay well under it.
     job_timeout_s: int = Field(default=180, validation_alias=AliasChoices("VERIFIER_JOB_TIMEOUT"))
+    # Each check (the live check, each forensics check) ends within this; past it the
+    # check is unknown ("took longer than N s"). A proof's checks together stay within
+    # proof_budget_s, under the job timeout, so RQ never kills a proof half-recorded.
+    check_budget_s: float = Field(
+        default=45.0, gt=0, validation_alias=AliasChoices("VERIFIER_CHECK_BUDGET_S")
+    )
     max_list_pages: int = Field(
         default=10, validation_alias=AliasChoices("VERIFIER_MAX_LIST_PAGES")
     )
@@ -111,6 +117,11 @@ class Settings(BaseSettings):
     max_sweeps: int = Field(default=2, validation_alias=AliasChoices("VERIFIER_MAX_SWEEPS"))
     sweep_interval_s: int = Field(
         default=60, validation_alias=AliasChoices("VERIFIER_SWEEP_INTERVAL")
+    )
+    # A worker renews a key this long-lived every third of it while it runs; a started job
+    # whose worker's key is gone (SIGKILL, a lost host) is no longer live for the sweeper.
+    worker_alive_ttl_s: int = Field(
+        default=30, ge=3, validation_alias=AliasChoices("VERIFIER_WORKER_ALIVE_TTL")
     )
     # The operator's YouTube Data API v3 key: since the channels tab went (2023) the API's
     # subscriptions.list is the only third-party view of whom a channel subscribes to.
@@ -147,6 +158,12 @@ class Settings(BaseSettings):
     @cached_property
     def db_url(self) -> str:
         return self.database_url or f"sqlite:///{self.home / 'verifier.sqlite3'}"
+
+    @property
+    def proof_budget_s(self) -> float:
+        """What all of one proof's checks may take: the job timeout less a margin for
+        storing the verdict (a fifth, at least 10 s)."""
+        return max(self.job_timeout_s - max(self.job_timeout_s / 5, 10.0), 1.0)
 
     @property
     def evidence_dir(self) -> Path:

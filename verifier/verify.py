@@ -18,6 +18,7 @@ import httpx
 from verifier import __version__
 from verifier.accounts import account_checks
 from verifier.browser.pool import BrowserPool
+from verifier.budget import Budget, not_run
 from verifier.duplicates import duplicate_checks
 from verifier.evidence import EvidenceStore
 from verifier.forensics import screenshot_checks
@@ -91,6 +92,7 @@ class Verifier:
         self.policy = policy or Policy.load(settings.policy_file)
         self.env = LiveEnv(pool=self.pool, evidence=self.evidence, settings=settings, ocr=self.ocr,
                            store=self.store)
+        self._proof_budget = Budget(settings.proof_budget_s)
 
     def close(self) -> None:
         self.pool.close()
@@ -106,11 +108,14 @@ class Verifier:
     def verify(self, proof: Proof, kind: str = "initial") -> Verdict:
         """Run every check, decide, store; returns the verdict of this attempt."""
         self.store.add_proof(proof)  # idempotent: the queue path added it already
+        self._proof_budget = Budget(self.settings.proof_budget_s)
         checks: list[Check] = []
         target = self._target(proof, checks)
         if target is not None:
             checks.append(self._live(proof, target))
-            checks.extend(self._platform_proof_checks(proof, target))
+            checks.extend(self._budgeted(f"{proof.task.platform}.proof",
+                                         lambda: self._platform_proof_checks(proof, target),
+                                         browser=True))
         checks.extend(self._proof_checks(proof, target, checks))
         status, reasons = self.policy.decide(proof, checks)
         verdict = Verdict(
@@ -151,15 +156,57 @@ class Verifier:
                             detail=f"{target.platform} {target.kind} {target.key}"))
         return target
 
+    def _check_budget(self) -> Budget:
+        """One check's budget: VERIFIER_CHECK_BUDGET_S, or what the proof has left."""
+        return Budget(min(self.settings.check_budget_s, self._proof_budget.remaining))
+
     def _live(self, proof: Proof, target: Target) -> Check:
+        """The live check under its budget; run once more on a fresh browser when the
+        browser died under it (a crash, not the budget's watchdog), since that says
+        nothing about the page."""
+        name = f"live.{proof.task.action}"
+        check = not_run(name, self.settings.proof_budget_s)
+        for attempt in (1, 2):
+            if self._proof_budget.expired:
+                return check if attempt > 1 else not_run(name, self.settings.proof_budget_s)
+            budget = self._check_budget()
+            with self.pool.watch(budget):
+                check = self._live_once(proof, target, name)
+            if budget.expired:
+                return budget.overrun(name)
+            if check.outcome != "unknown" or self.pool.alive() or attempt > 1:
+                return check
+            log.warning("the browser died during the live check of %s (%s); once more on a "
+                        "fresh browser", proof.id, check.detail)
+        return check
+
+    def _live_once(self, proof: Proof, target: Target, name: str) -> Check:
         adapter = get_adapter(proof.task.platform)
         assert adapter is not None
         try:
             return adapter.live_check(proof, target, self.env)
         except Exception as exc:  # a broken page must not crash the worker
             log.exception("live check crashed for %s", proof.id)
-            return Check(name=f"live.{proof.task.action}", outcome="unknown",
+            return Check(name=name, outcome="unknown",
                          detail=f"the live check stopped with an error: {exc}")
+
+    def _budgeted(self, name: str, run: Callable[[], list[Check]],
+                  browser: bool = False) -> list[Check]:
+        """A check of what the worker submitted, within its budget: not started once the
+        proof's budget is spent, and ``unknown`` (each check it gave) when it overran.
+        Work in this process cannot be stopped from outside, so it is measured; a check
+        that may open pages (``browser``) is under the pool's watchdog as well."""
+        if self._proof_budget.expired:
+            return [not_run(name, self.settings.proof_budget_s)]
+        budget = self._check_budget()
+        if browser:
+            with self.pool.watch(budget):
+                checks = run()
+        else:
+            checks = run()
+        if budget.expired:
+            return [budget.overrun(c.name) for c in checks] or [budget.overrun(name)]
+        return checks
 
     def _platform_proof_checks(self, proof: Proof, target: Target) -> list[Check]:
         adapter = get_adapter(proof.task.platform)
@@ -183,23 +230,29 @@ class Verifier:
             shots, self.settings, self.guard)
         target_handle = shown_name(target) if target else None
         checks: list[Check] = []
-        try:
-            checks.extend(screenshot_checks(proof, loaded, self.ocr, self.evidence,
-                                            target_handle, None))
-        except Exception as exc:
-            log.exception("screenshot checks crashed for %s", proof.id)
-            checks.append(Check(name="proof.screenshot", outcome="unknown",
-                                detail=f"reading the screenshot failed: {exc}"))
+
+        def screenshots() -> list[Check]:
+            try:
+                return screenshot_checks(proof, loaded, self.ocr, self.evidence,
+                                         target_handle, None)
+            except Exception as exc:
+                log.exception("screenshot checks crashed for %s", proof.id)
+                return [Check(name="proof.screenshot", outcome="unknown",
+                              detail=f"reading the screenshot failed: {exc}")]
+
+        checks.extend(self._budgeted("proof.screenshot", screenshots))
         good = [img for img in loaded if isinstance(img, LoadedImage)]
-        texts = self._ocr_results(proof, good)
+        texts = self._ocr_results(proof, good) if not self._proof_budget.expired else {}
         if shots:
-            checks.append(self._guarded("proof.duplicate", proof, lambda: duplicate_checks(
-                proof, good, self.store, texts, self.policy.duplicates, self.evidence)[0]))
+            checks.extend(self._budgeted("proof.duplicate", lambda: [self._guarded(
+                "proof.duplicate", proof, lambda: duplicate_checks(
+                    proof, good, self.store, texts, self.policy.duplicates, self.evidence)[0])]))
         by_name = {c.name: c for c in [*(earlier or []), *checks]}
         live = by_name.get(f"live.{proof.task.action}")
-        checks.append(self._guarded("proof.tamper", proof, lambda: tamper_check(
-            proof, loaded, texts, live, by_name.get("proof.state"))))
-        checks.extend(account_checks(proof, self.store))
+        checks.extend(self._budgeted("proof.tamper", lambda: [self._guarded(
+            "proof.tamper", proof, lambda: tamper_check(
+                proof, loaded, texts, live, by_name.get("proof.state")))]))
+        checks.extend(self._budgeted("proof.account", lambda: account_checks(proof, self.store)))
         return checks
 
     def _ocr_results(self, proof: Proof, images: list[LoadedImage]) -> dict[str, OcrResult]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -20,6 +21,9 @@ from playwright.sync_api import (
     APIResponse,
     Browser,
     BrowserContext,
+    Dialog,
+    Download,
+    Page,
     Playwright,
     Request,
     Route,
@@ -27,7 +31,9 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
+from verifier.browser import process
 from verifier.browser.launch import launch_options
+from verifier.budget import Budget
 from verifier.settings import Settings
 from verifier.urlguard import UrlGuard, UrlRefused
 
@@ -81,6 +87,9 @@ class ContextInfo:
     platform: str | None
     session_used: str | None  # "checker" when a storage state was loaded
     blocked: list[str] = field(default_factory=list)
+    # What a page did besides showing itself: pop-ups (closed), dialogs (dismissed),
+    # downloads (refused). A check may not take such a page at its word.
+    events: list[str] = field(default_factory=list)
 
 
 class BrowserPool:
@@ -91,6 +100,10 @@ class BrowserPool:
         self._browser: Browser | None = None
         self._contexts_served = 0
         self.launches = 0
+        self._token = uuid.uuid4().hex  # tags our Chromium's command line (process.py)
+        self._pid: int | None = None
+        self.kills = 0  # browsers the watchdog ended (a check over its budget, a hung browser)
+        self._budget: Budget | None = None
 
     # -- lifecycle -------------------------------------------------------
     def start(self) -> None:
@@ -121,9 +134,12 @@ class BrowserPool:
             self.start()
         assert self._pw is not None
         retire = self._contexts_served >= self.settings.browser_max_proofs
-        if self._browser is not None and (retire or not self._browser.is_connected()):
-            log.info("recycling browser (served=%d, connected=%s)",
-                     self._contexts_served, self._browser.is_connected())
+        if self._browser is not None and (retire or not self.alive()):
+            log.info("recycling browser (served=%d, connected=%s, process %s: %s)",
+                     self._contexts_served, self._browser.is_connected(), self._pid,
+                     process.state(self._pid) if self._pid else None)
+            if not process.usable(self._pid):
+                process.kill(self._pid)  # stopped: close() would wait for it forever
             try:
                 self._browser.close()
             except Exception:
@@ -133,10 +149,58 @@ class BrowserPool:
             bundled = self._pw.chromium.executable_path
             options = launch_options(self.settings.chromium_path, bundled,
                                      self.settings.chromium_no_sandbox)
+            options["args"] = [*options["args"], f"{process.TAG}{self._token}"]
             self._browser = self._pw.chromium.launch(**options)
+            self._pid = process.find_tagged(self._token)
             self._contexts_served = 0
             self.launches += 1
         return self._browser
+
+    @property
+    def browser_pid(self) -> int | None:
+        """The pid of the Chromium this pool launched (None before a launch or off Linux)."""
+        return self._pid
+
+    def alive(self) -> bool:
+        """Connected, and its process neither gone nor stopped (a SIGSTOPped browser still
+        looks connected, and would hold every call forever)."""
+        if self._browser is None or not self._browser.is_connected():
+            return False
+        return self._pid is None or process.usable(self._pid)
+
+    @contextmanager
+    def watch(self, budget: Budget) -> Iterator[Budget]:
+        """Run a check under ``budget``: contexts opened inside get timeouts capped to what is
+        left, and when it runs out the browser is ended, which makes any call still waiting
+        on it (a page in an endless script, a hung browser) fail at once. The next context
+        gets a fresh browser."""
+        self._budget = budget
+        timer = threading.Timer(max(budget.remaining, 0.0), self._expire, (budget,))
+        timer.daemon = True
+        timer.start()
+        try:
+            yield budget
+        finally:
+            timer.cancel()
+            self._budget = None
+
+    def _expire(self, budget: Budget) -> None:
+        """The watchdog (a timer thread): only signals a process, never calls Playwright."""
+        budget.killed = True
+        if process.kill(self._pid):
+            self.kills += 1
+            log.warning("a check ran past its %g s budget; browser %s ended", budget.seconds,
+                        self._pid)
+
+    def _timeouts(self) -> tuple[float, float]:
+        """Navigation and action timeouts (ms), capped to what the current budget has left."""
+        nav, action = float(self.settings.navigation_timeout_ms), float(
+            self.settings.action_timeout_ms)
+        budget = self._budget
+        if budget is not None:
+            left = max(budget.remaining * 1000, 1.0)
+            nav, action = min(nav, left), min(action, left)
+        return nav, action
 
     # -- contexts --------------------------------------------------------
     def session_file(self, platform: str | None) -> Path | None:
@@ -174,8 +238,10 @@ class BrowserPool:
                 accept_downloads=False,  # a page may offer a file; nothing is saved
             )
         self._contexts_served += 1
-        ctx.set_default_navigation_timeout(self.settings.navigation_timeout_ms)
-        ctx.set_default_timeout(self.settings.action_timeout_ms)
+        nav, action = self._timeouts()
+        ctx.set_default_navigation_timeout(nav)
+        ctx.set_default_timeout(action)
+        ctx.on("page", lambda page: self._watch_page(page, info))
         ctx.route("**/*", lambda route, request: self._route(route, request, info))
         # WebSockets bypass ``route``: without this a page script reached loopback over wss://.
         ctx.route_web_socket("**/*", lambda ws: self._route_web_socket(ws, info))
@@ -186,6 +252,34 @@ class BrowserPool:
                 ctx.close()
             except Exception:
                 log.debug("context close failed", exc_info=True)
+
+    @staticmethod
+    def _watch_page(page: Page, info: ContextInfo) -> None:
+        """A page's pop-ups are closed, its dialogs dismissed and its downloads refused,
+        each noted in ``info.events`` so the check can say what the page did."""
+
+        def popup(opened: Page) -> None:
+            info.events.append(f"opened a pop-up ({opened.url})")
+            try:
+                opened.close()
+            except Exception:
+                log.debug("closing a pop-up failed", exc_info=True)
+
+        def dialog(shown: Dialog) -> None:
+            info.events.append(f"showed a dialog ({shown.type}: {shown.message[:80]!r})")
+            try:
+                # Leaving is what the checker wants from a beforeunload; the rest are dismissed.
+                shown.accept() if shown.type == "beforeunload" else shown.dismiss()
+            except Exception:
+                log.debug("answering a dialog failed", exc_info=True)
+
+        def download(started: Download) -> None:
+            info.events.append(f"started a download ({started.suggested_filename[:80]!r}), "
+                               "refused")
+
+        page.on("popup", popup)
+        page.on("dialog", dialog)
+        page.on("download", download)
 
     def _route(self, route: Route, request: Request, info: ContextInfo) -> None:
         """Every request passes here: guard it, then fetch it ourselves.
@@ -210,8 +304,11 @@ class BrowserPool:
                     # gets only what the context itself holds for that host.
                     headers = {k: v for k, v in headers.items()
                                if k.lower() not in CREDENTIAL_HEADERS}
+                # A page may take the navigation timeout to arrive (the fetch would otherwise
+                # give up at the shorter action timeout), never more than the budget left.
                 response = route.fetch(
-                    url=self._upstream(url, host, headers), headers=headers, max_redirects=0
+                    url=self._upstream(url, host, headers), headers=headers, max_redirects=0,
+                    timeout=self._timeouts()[0],
                 )
                 location = response.headers.get("location")
                 if response.status in (301, 302, 303, 307, 308) and location:
@@ -224,7 +321,12 @@ class BrowserPool:
             info.blocked.append(f"{url}: {exc}")
             route.abort("blockedbyclient")
         except Exception as exc:  # network error, timeout, closed context
-            info.blocked.append(f"{url}: fetch failed: {exc}")
+            first = (str(exc).splitlines() or [type(exc).__name__])[0]  # not the call log
+            if "Timeout" in first:
+                info.blocked.append(f"{url}: the server did not finish sending it in time "
+                                    f"({first})")
+            else:
+                info.blocked.append(f"{url}: fetch failed: {first}")
             try:
                 route.abort("failed")
             except Exception:

@@ -13,6 +13,7 @@ guess from the URL: a target on an undeclared host is refused.
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import re
 from typing import Any
@@ -35,6 +36,7 @@ from verifier.sites import (
 
 CODE_RE = re.compile(re.escape(CODE_PREFIX) + f"[0-9a-f]{{{CODE_HEX_DIGITS}}}(?![0-9a-f])")
 ACTIONS = ("signup", "visit")
+LOAD_SETTLE_MS = 3000  # a member page's own load event; past it the page is taken as it is
 
 
 class WebAdapter(Adapter):
@@ -172,15 +174,30 @@ class WebAdapter(Adapter):
             try:
                 response = page.goto(url, wait_until="domcontentloaded")
             except PlaywrightTimeout:
-                return self.unknown(name, f"{site.host} did not answer {url} in time")
+                return self.unknown(name, f"{site.host} did not finish sending {url} in time "
+                                          f"(or a script on it kept the page from loading)")
             except Exception as exc:
-                blocked = "; ".join(info.blocked)
-                return self.unknown(name, f"{url} could not be opened: {blocked or exc}")
+                return self.unknown(name, f"{url} could not be opened: "
+                                          f"{_why_not_opened(exc, info.blocked, info.events)}")
             status = response.status if response is not None else 0
-            evidence.append(env.evidence.put(page.screenshot(type="png"), "png"))
+            # A member page is small and static: whatever it does on load happens here;
+            # one still loading pictures after that is taken as it stands.
+            with contextlib.suppress(PlaywrightTimeout):
+                page.wait_for_load_state("load", timeout=LOAD_SETTLE_MS)
+            try:
+                evidence.append(env.evidence.put(page.screenshot(type="png"), "png"))
+            except PlaywrightTimeout:
+                return self.unknown(name, f"{url} answered {status} but never let itself be "
+                                          "captured: a script on it kept the page busy")
             evidence.append(env.evidence.put_json({"url": url, "status": status,
-                                                   "session": info.session_used}))
+                                                   "session": info.session_used,
+                                                   "events": info.events}))
             wall = self._wall(page, status)
+            moved = _moved_to(page.url, url)
+        if info.events or moved:
+            did = [*info.events, *([f"navigated away to {moved}"] if moved else [])]
+            return self.unknown(name, f"the member page {url} {'; '.join(did)}: a member page "
+                                      "does not do that, so its answer is not taken", evidence)
         if wall:
             return self.unknown(name, f"{wall}; the signup could not be checked", evidence)
         if status in spec["member_statuses"]:
@@ -206,6 +223,21 @@ class WebAdapter(Adapter):
             if hit:
                 return str(spec["reason"])
         return None
+
+
+def _why_not_opened(exc: Exception, blocked: list[str], events: list[str]) -> str:
+    """Why ``goto`` failed, in words: the guard's refusals, a download, or the error."""
+    if "Download is starting" in str(exc):
+        return "it is a file download, not a page (nothing was saved)"
+    return "; ".join([*blocked, *events]) or str(exc).splitlines()[0]
+
+
+def _moved_to(now: str, asked: str) -> str | None:
+    """Where the page went after loading, when that is not the page asked for
+    (a fragment change is the same page)."""
+    if now.split("#", 1)[0] == asked.split("#", 1)[0] or now == "about:blank":
+        return None
+    return now
 
 
 def _target_key(url: str) -> str:

@@ -1,0 +1,57 @@
+"""The Chromium process a pool launched, found and judged from ``/proc``.
+
+Playwright does not say which process is the browser. The pool tags its
+launch with a switch Chromium ignores (``--verifier-pool=TOKEN``), so the one
+process carrying it is ours, even when several pools share a driver. Knowing
+it lets the pool see a stopped (hung) browser that still looks connected, and
+end one that a hostile page or a fault keeps from answering.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+TAG = "--verifier-pool="
+PROC = Path("/proc")
+
+
+def find_tagged(token: str) -> int | None:
+    """The pid of the process launched with ``--verifier-pool=token``, if one runs."""
+    wanted = f"{TAG}{token}".encode()
+    for entry in PROC.iterdir() if PROC.is_dir() else ():
+        if not entry.name.isdigit():
+            continue
+        try:
+            args = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if wanted in args and not any(a.startswith(b"--type=") for a in args):
+            return int(entry.name)
+    return None
+
+
+def state(pid: int) -> str | None:
+    """The kernel's one-letter state (R, S, T stopped, Z zombie ...), None when gone."""
+    try:
+        stat = (PROC / str(pid) / "stat").read_text()
+    except OSError:
+        return None
+    return stat.rsplit(")", 1)[1].split()[0]
+
+
+def usable(pid: int | None) -> bool:
+    """Whether the process can still answer: running or sleeping, not stopped or dead."""
+    return pid is not None and state(pid) not in (None, "T", "t", "Z", "X")
+
+
+def kill(pid: int | None) -> bool:
+    """SIGKILL (it also ends a stopped process); False when there was nothing to kill."""
+    if pid is None:
+        return False
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        return False
+    return True
