@@ -64,11 +64,16 @@ RULES: dict[str, HandleRule] = {
                          "not starting or ending with a hyphen"),
     "reddit": HandleRule(_pattern(r"[A-Za-z0-9_-]{3,20}"),
                          "a Reddit username is 3-20 letters, digits, underscores or hyphens"),
-    "youtube": HandleRule(_pattern(r"[A-Za-z0-9._-]{3,30}|UC[A-Za-z0-9_-]{22}"),
-                          "a YouTube handle is 3-30 letters, digits, periods, underscores "
-                          "or hyphens (or a UC... channel id)"),
-    "telegram": HandleRule(_pattern(r"[A-Za-z0-9_]{5,32}"),
-                           "a Telegram username is 5-32 letters, digits or underscores"),
+    "youtube": HandleRule(
+        _pattern(r"[A-Za-z0-9._-]{3,30}|UC[A-Za-z0-9_-]{22}"
+                 r"|https?://(?:www\.|m\.)?youtube\.com/(?:@[A-Za-z0-9._-]{3,30}"
+                 r"|channel/UC[A-Za-z0-9_-]{22})/?"),
+        "a YouTube handle is 3-30 letters, digits, periods, underscores or hyphens (or a "
+        "UC... channel id, or the channel's youtube.com URL)"),
+    # A Telegram account without a username shows its display name in comments.
+    "telegram": HandleRule(_either(_pattern(r"[A-Za-z0-9_]{5,32}"), _name(64)),
+                           "a Telegram username is 5-32 letters, digits or underscores (or a "
+                           "display name of at most 64 characters)"),
     "facebook": HandleRule(_either(_pattern(r"[A-Za-z0-9.]{5,50}"), _name(50)),
                            "a Facebook username (5-50 letters, digits or periods) or a profile "
                            "name of at most 50 letters, digits, spaces, periods, underscores, "

@@ -67,7 +67,8 @@ def _proof(platform: str, handle: str | None, **evidence: object) -> dict:
     ("x", "rafi_bd"), ("x", "@rafi_bd"), ("instagram", "cafe.dhanmondi"),
     ("facebook", "Rafi Ahmed"), ("facebook", "ayesha.rahman"), ("facebook", "Nintendo"),
     ("reddit", "u/rafi_bd"), ("youtube", "@AcmeBD"), ("youtube", "UC" + "a" * 22),
-    ("tiktok", "stack.cats"), ("telegram", "karim_tg"), ("github", "rafi-dev"),
+    ("tiktok", "stack.cats"), ("telegram", "karim_tg"), ("telegram", "Nameless Person"),
+    ("youtube", "https://www.youtube.com/@rafi_bd"), ("github", "rafi-dev"),
     ("web", "rafi@example.com"), ("web", "rafi"), ("playstore", "rafi_bd"),
 ])
 def test_genuine_handles_pass_intake(platform: str, handle: str) -> None:
@@ -79,7 +80,9 @@ def test_genuine_handles_pass_intake(platform: str, handle: str) -> None:
     ("x", "rafi.bd", "1-15 letters"),
     ("instagram", "a" * 31, "at most 30"),
     ("github", "-rafi", "not starting or ending with a hyphen"),
-    ("telegram", "abc", "5-32"),
+    ("telegram", "rafi<script>", "5-32"),
+    ("telegram", "a" * 65, "display name of at most 64"),
+    ("youtube", "https://evil.example/@rafi_bd", "youtube.com URL"),
     ("reddit", "ab", "3-20"),
     ("web", "a b c", "e-mail address or a username"),
 ])

@@ -246,7 +246,9 @@ def test_foreign_target_fails_the_task_check(gh):
 def test_a_renamed_json_key_is_layout_changed_not_fail(gh):
     """GitHub renaming ``login`` must flag the proof, never fail the worker."""
     adapter = GitHubAdapter()
-    adapter.json_keys = {**adapter.json_keys, "login": ["username"]}
+    # Stargazers come as {starred_at, user} now: rename the login in both shapes.
+    adapter.json_keys = {**adapter.json_keys, "login": ["username"],
+                         "star_login": ["user", "username"]}
     proof = parse_proof({"id": "l1", "task": {"action": "like", "platform": "github",
                                               "target": REPO},
                          "worker": {"id": "w", "handle": "karim-dev"}})

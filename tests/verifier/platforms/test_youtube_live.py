@@ -179,7 +179,7 @@ def test_eu_consent_page_is_answered_not_taken_for_a_login(sandbox, yt):
     check = live(yt.verify(proof("comment", WATCH, "rafi_bd")), "comment")
     assert check.outcome == "pass", check.detail
     subscribed = live(yt.verify(proof("subscribe", "https://www.youtube.com/@AcmeBD",
-                                      "rafi_bd")), "subscribe")
+                                      "rafi_bd", pid="p2")), "subscribe")
     assert subscribed.outcome == "pass", subscribed.detail
 
 
