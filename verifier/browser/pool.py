@@ -49,6 +49,11 @@ USER_AGENT = (
 )
 
 
+def _cookie_header(ctx: BrowserContext, url: str) -> str:
+    """The Cookie header the context's own jar holds for ``url`` (domain, path, secure)."""
+    return "; ".join(f"{c['name']}={c['value']}" for c in ctx.cookies(url))
+
+
 class _SharedPlaywright:
     """One Playwright driver per thread, shared by every pool in it.
 
@@ -242,7 +247,7 @@ class BrowserPool:
         ctx.set_default_navigation_timeout(nav)
         ctx.set_default_timeout(action)
         ctx.on("page", lambda page: self._watch_page(page, info))
-        ctx.route("**/*", lambda route, request: self._route(route, request, info))
+        ctx.route("**/*", lambda route, request: self._route(route, request, info, ctx))
         # WebSockets bypass ``route``: without this a page script reached loopback over wss://.
         ctx.route_web_socket("**/*", lambda ws: self._route_web_socket(ws, info))
         try:
@@ -281,7 +286,8 @@ class BrowserPool:
         page.on("dialog", dialog)
         page.on("download", download)
 
-    def _route(self, route: Route, request: Request, info: ContextInfo) -> None:
+    def _route(self, route: Route, request: Request, info: ContextInfo,
+               ctx: BrowserContext | None = None) -> None:
         """Every request passes here: guard it, then fetch it ourselves.
 
         Chromium does not send redirected requests back through the route, so
@@ -300,10 +306,14 @@ class BrowserPool:
             for _hop in range(MAX_REDIRECTS + 1):
                 host = self.guard.check(url)
                 if host != first_host:
-                    # The checker's session belongs to the first host; a redirect elsewhere
-                    # gets only what the context itself holds for that host.
+                    # The first host's credentials stay with it; the next host gets the
+                    # cookies the context holds for it, as a browser would send them
+                    # (m.facebook.com -> www.facebook.com keeps a .facebook.com session).
                     headers = {k: v for k, v in headers.items()
                                if k.lower() not in CREDENTIAL_HEADERS}
+                    jar = _cookie_header(ctx, url) if ctx is not None else ""
+                    if jar:
+                        headers["cookie"] = jar
                 # A page may take the navigation timeout to arrive (the fetch would otherwise
                 # give up at the shorter action timeout), never more than the budget left.
                 response = route.fetch(

@@ -45,7 +45,8 @@ class Upstream(BaseHTTPRequestHandler):
             self.wfile.write(b"data")
             return
         targets = {"to-evil": "https://evil.example/", "to-local": "http://127.0.0.1:9/x",
-                   "to-ok": "https://x.com/landing", "to-twitter": "https://twitter.com/landing"}
+                   "to-ok": "https://x.com/landing", "to-twitter": "https://twitter.com/landing",
+                   "to-www": "https://www.x.com/landing"}
         if path in targets:
             self.send_response(302)
             self.send_header("Location", targets[path])
@@ -157,6 +158,12 @@ def test_credentials_do_not_follow_a_redirect_to_another_host(pool):
         assert "secret" not in page.inner_text("#cookie")
         other = page.evaluate(fetch, "/to-twitter")
         assert "<p id=host>twitter.com</p>" in other and "secret" not in other
+        # Another host of the cookie's domain gets the cookie from the jar, as a
+        # browser would send it (m.facebook.com -> www.facebook.com), not the header.
+        page.goto("https://x.com/to-www")
+        assert page.inner_text("#host") == "www.x.com"
+        assert page.inner_text("#cookie") == "auth_token=secret"
+        assert "<p id=auth>None</p>" in page.evaluate(fetch, "/to-www")  # never the header
         assert info.blocked == []
 
 
