@@ -173,3 +173,14 @@ def test_real_screenshots_keep_their_state(ocr_engine: OcrEngine, name: str, act
     image = Image.open(screenshot(name))
     found, _ = target_state(ocr_engine.read_auto(image), action, image.size, handle, handle)
     assert found.state == state
+
+
+def test_eval_reports_the_real_screenshots_against_their_manifest() -> None:
+    from verifier.evaluate_real import RealResult, format_results, realdata_dir
+
+    folder = realdata_dir()
+    assert folder is not None and (folder / "screenshots").is_dir()
+    text = format_results([RealResult("a.png", "state", "positive", "negative", False),
+                           RealResult("b.png", "rows", "x, y", "all", True)], folder)
+    assert "state of the target's own button: 0/1" in text
+    assert "every named row read" in text and "BAD a.png" in text
