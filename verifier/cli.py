@@ -237,8 +237,11 @@ def corpus_generate(out_dir: Path, world: Path | None, size: int | None) -> None
                    "directory).")
 @click.option("--policy", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               default=None, help="Decide with this policy file instead of the default.")
+@click.option("--realdata/--no-realdata", default=True, show_default=True,
+              help="Also judge the real screenshots of ../shared/realdata against their "
+                   "MANIFEST truths (VERIFIER_REALDATA points elsewhere).")
 def eval_corpus(corpus_dir: Path, processes: int, home: Path | None,
-                policy: Path | None) -> None:
+                policy: Path | None, realdata: bool) -> None:
     """Verify a labelled corpus and print the confusion matrix; exit 1 if fraud got through."""
     from verifier.evaluate import CorpusError, run
     from verifier.evaluate_report import format_report
@@ -249,6 +252,10 @@ def eval_corpus(corpus_dir: Path, processes: int, home: Path | None,
     except CorpusError as exc:
         raise click.UsageError(str(exc)) from exc
     click.echo(format_report(report))
+    if realdata:
+        from verifier.evaluate_real import report as real_report
+
+        click.echo("\n" + real_report())
     if report.fraud_approved:
         sys.exit(1)
 

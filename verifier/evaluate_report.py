@@ -157,6 +157,9 @@ def format_report(report: Report) -> str:
         breakdown(report, "Per action", lambda lb: lb.action),
         breakdown(report, "Per platform", lambda lb: lb.platform),
         breakdown(report, "Per fraud kind", lambda lb: lb.kind),
+        breakdown(report, "Per script (screenshot language)", lambda lb: {
+            "en": "Latin (en)", "bn": "Bengali (bn)", "hi": "Devanagari (hi)"}.get(
+                lb.locale, "no screenshot")),
         fraud_approved(report), genuine_flagged(report), reason_samples(report),
         [f"Flagged proofs without a reason: {len(without) or 'none'}"]
         + [f"  {lb.id}" for lb in without],

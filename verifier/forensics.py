@@ -24,6 +24,15 @@ from verifier.handles import handle_problem
 from verifier.images import ImageProblem, LoadedImage
 from verifier.models import Check, Proof
 from verifier.ocr import OcrEngine, OcrResult
+from verifier.ocr_layout import (
+    Box,
+    Placed,
+    distance,
+    gaps,
+    owned_by_target,
+    place,
+    word_spans,
+)
 from verifier.textmatch import (
     Match,
     MatchTooCostly,
@@ -31,6 +40,7 @@ from verifier.textmatch import (
     find_handle,
     find_handles,
     find_phrase,
+    normalize,
     same_handle,
 )
 
@@ -71,6 +81,17 @@ def _load_wordless(path: Path = STATE_WORDS_FILE) -> dict[str, frozenset[str]]:
 WORDLESS = _load_wordless()
 
 
+def _load_headings(path: Path = STATE_WORDS_FILE) -> tuple[str, ...]:
+    """Headings of suggestion lists: the buttons under them are other accounts'."""
+    with path.open(encoding="utf-8") as fh:
+        data = yaml.safe_load(fh)
+    found = data.get("suggestion_headings") or {}
+    return tuple(str(w) for lang in LANGS for w in found.get(lang, []))
+
+
+SUGGESTION_HEADINGS = _load_headings()
+
+
 @dataclass(frozen=True)
 class StateReading:
     state: Literal["positive", "negative"] | None
@@ -92,43 +113,208 @@ def _mask(text: str, phrases: tuple[str, ...]) -> str:
     return "".join(chars)
 
 
+_SAME_SHAPE = frozenset("cosuvwxz")  # lower and upper case differ only in size
+# What icons beside a state word read as: a chevron as "৮", "v" or "V", a bell as "@" or "&".
+_GLUED_GLYPH = re.compile(r"(?<=[\u0980-\u09FF\u0900-\u097F])[\u09EE\u09ED\u096E\u096D]"
+                          r"(?=\s|$)")
+_ICON_TOKEN = re.compile(r"[\u09EE\u09ED\u096E\u096D8vV&@©*•~^<>›»‹«]")
+
+
+def _line_of(text: str, start: int, end: int) -> tuple[int, str]:
+    lo = text.rfind("\n", 0, start) + 1
+    hi = text.find("\n", end)
+    return lo, text[lo:hi if hi >= 0 else len(text)]
+
+
+def _is_label(snippet: str, text: str = "", start: int = 0) -> bool:
+    """Buttons are capitalised ("Follow", "FOLLOW"); "follow" inside a sentence is prose.
+
+    OCR reads a capital whose small form has the same shape ("S", "C", "O") as
+    small now and then: on a line that holds little but the word (a button and
+    its icons), that is still the button.
+    """
+    first = next((ch for ch in snippet if ch.isalpha()), "")
+    if not first.islower():
+        return True
+    if first not in _SAME_SHAPE or not text:
+        return False
+    lo, line = _line_of(text, start, start + len(snippet))
+    rest = line[:start - lo] + line[start - lo + len(snippet):]
+    return sum(ch.isalnum() for ch in rest) <= 3
+
+
+def _icon_digits(line: str, offset: int, length: int) -> set[int]:
+    """Offsets (in ``line``) of one-glyph tokens right beside the word: icons, not counts."""
+    out: set[int] = set()
+    for m in re.finditer(r"\S+", line):
+        beside = (m.end() <= offset and not line[m.end():offset].strip()) or \
+            (m.start() >= offset + length and not line[offset + length:m.start()].strip())
+        if beside and len(m.group()) == 1 and _ICON_TOKEN.fullmatch(m.group()):
+            out.add(m.start())
+    return out
+
+
 def _is_counter(text: str, match: Match) -> bool:
-    """A state word beside a number or another counter label is a counter, not a button."""
-    start = text.rfind("\n", 0, match.start) + 1
-    end = text.find("\n", match.end)
-    line = text[start:end if end >= 0 else len(text)]
-    if any(ch.isdigit() for ch in line):
+    """A state word beside a number or another counter label is a counter, not a button.
+
+    A lone glyph next to the word is an icon, not a number: YouTube's chevron
+    after "সাবস্ক্রাইব করা হয়েছে" reads as the Bengali digit "৮".
+    """
+    start, line = _line_of(text, match.start, match.end)
+    offset = match.start - start
+    icons = _icon_digits(line, offset, match.end - match.start)
+    if any(ch.isdigit() and i not in icons for i, ch in enumerate(line)):
         return True
     above = [ln for ln in text[:start].splitlines() if ln.strip()][-1:]
     if above and all(_NUMBER.fullmatch(tok) for tok in above[0].split()):
         return True  # labels under a row of counts: "168 72" over "Followers Following"
-    offset = match.start - start
     return any(
         m.end <= offset or m.start >= offset + (match.end - match.start)
         for label in STAT_LABELS for m in find_all(line, label)
     )
 
 
-def _is_label(snippet: str) -> bool:
-    """Buttons are capitalised ("Follow", "FOLLOW"); "follow" inside a sentence is prose."""
-    first = next((ch for ch in snippet if ch.isalpha()), "")
-    return not first.islower()
+def _levenshtein(a: str, b: str) -> int:
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def _loose_word(read: str, word: str) -> bool:
+    """An Indic word OCR garbled inside (a conjunct lost: "সাবস্াইব" for "সাবস্ক্রাইব"):
+    same first letter, and at most 40 % of it changed."""
+    a, b = normalize(read), normalize(word)
+    return bool(a and b) and a[0] == b[0] and _levenshtein(a, b) <= max(2, 0.4 * len(b))
+
+
+def _loose_phrase(text: str, phrase: str) -> list[Match]:
+    """A multi-word Bengali or Hindi state phrase with one garbled word that is not
+    its last: the last word tells "done" from "not done" and must read right."""
+    words = phrase.split()
+    if len(words) < 2 or all(ord(ch) < 0x250 for ch in phrase):
+        return []
+    tokens = [(m.start(), m.end(), m.group()) for m in re.finditer(r"\S+", text)]
+    found: list[Match] = []
+    for i in range(len(tokens) - len(words) + 1):
+        window = tokens[i:i + len(words)]
+        strict = [normalize(t[2]) == normalize(w) or bool(find_phrase(t[2], w))
+                  for t, w in zip(window, words, strict=True)]
+        if all(strict) or not strict[-1] or strict.count(False) > 1:
+            continue
+        if all(ok or _loose_word(t[2], w) for ok, t, w in zip(strict, window, words,
+                                                                 strict=True)):
+            lo, hi = window[0][0], window[-1][1]
+            found.append(Match(text[lo:hi], lo, hi, 0.7, 1.0))
+    return found
+
+
+def _state_hits(text: str, action: str) -> list[StateReading]:
+    """Every state word the text shows for ``action`` that reads as a button, in text order."""
+    chars = list(_mask(text, EXCLUDED_PHRASES))
+    for glyph in _GLUED_GLYPH.finditer(text):
+        chars[glyph.start()] = " "
+    clean = "".join(chars)
+    hits: list[StateReading] = []
+    tables: tuple[tuple[WordTable, Literal["positive", "negative"]], ...] = (
+        (STATE_WORDS, "positive"), (NEGATIVE_WORDS, "negative"))
+    taken: list[tuple[int, int]] = []
+    for table, state in tables:  # positive first: "Following" is not also a "Follow"
+        for lang in LANGS:
+            for word in table.get(action, {}).get(lang, ()):
+                for m in [*find_all(clean, word), *_loose_phrase(clean, word)]:
+                    if any(m.start < e and m.end > s for s, e in taken):
+                        continue
+                    snippet = text[m.start:m.end]
+                    if _is_label(snippet, text, m.start) and not _is_counter(clean, m):
+                        taken.append((m.start, m.end))
+                        hit = Match(snippet, m.start, m.end, m.score, m.cost)
+                        hits.append(StateReading(state, word, hit, lang))
+    return sorted(hits, key=lambda h: h.match.start if h.match else 0)
 
 
 def find_state(text: str, action: str) -> StateReading:
-    """Which state the text shows for ``action``: positive beats negative."""
-    clean = _mask(text, EXCLUDED_PHRASES)
-    tables: tuple[tuple[WordTable, Literal["positive", "negative"]], ...] = (
-        (STATE_WORDS, "positive"), (NEGATIVE_WORDS, "negative"))
-    for table, state in tables:
-        for lang in LANGS:
-            for word in table.get(action, {}).get(lang, ()):
-                for m in find_all(clean, word):
-                    snippet = text[m.start:m.end]
-                    if _is_label(snippet) and not _is_counter(clean, m):
-                        hit = Match(snippet, m.start, m.end, m.score, m.cost)
-                        return StateReading(state, word, hit, lang)
+    """Which state the text shows for ``action``: positive beats negative.
+
+    Text only, for callers without word boxes; ``proof.state`` reads the state
+    of the target's own button (``target_state``).
+    """
+    hits = _state_hits(text, action)
+    for state in ("positive", "negative"):
+        for hit in hits:
+            if hit.state == state:
+                return hit
     return StateReading(None)
+
+
+def _suggestion_headings(text: str) -> list[tuple[int, int]]:
+    return [(m.start, m.end) for phrase in SUGGESTION_HEADINGS for m in find_all(text, phrase)]
+
+
+def target_state(result: OcrResult, action: str, size: tuple[int, int],
+                 target_handle: str | None, target_name: str | None,
+                 worker_handle: str | None = None
+                 ) -> tuple[StateReading, list[StateReading]]:
+    """The state of the target's own button, and the state words that were someone else's.
+
+    Each state word is placed on the screenshot: one in another account's row
+    (a suggestion's ``@handle`` beside it) or under a suggestions heading is
+    that account's; of the rest, the one nearest a mention of the target is
+    the target's.  Without a target read, every word not shown to be another
+    account's counts, positive before negative.
+    """
+    text = result.text
+    hits = _state_hits(text, action)
+    if not hits:
+        return StateReading(None), []
+    spans = word_spans(result)
+    targets = _placed(spans, _target_spans(text, target_handle, target_name))
+    others = _placed(spans, [  # the worker has no button of their own to press
+        (m.start(), m.end()) for m in _AT_HANDLE.finditer(text)
+        if not any(h and same_handle(m.group(1), h) for h in (target_handle, worker_handle))])
+    headings = _placed(spans, _suggestion_headings(text))
+    mine: list[tuple[float, StateReading]] = []
+    foreign: list[StateReading] = []
+    for hit in hits:
+        assert hit.match is not None
+        box = place(spans, hit.match.start, hit.match.end)
+        if box is None:  # not boxed (should not happen): judged as text alone
+            mine.append((float("inf"), hit))
+            continue
+        owner = owned_by_target(box, targets, others, headings, size)
+        if owner is False:
+            foreign.append(hit)
+            continue
+        near = min((distance(box.box, t.box) for t in targets), default=float("inf"))
+        mine.append((near, hit))
+    if not mine:
+        return StateReading(None), foreign
+    if targets:
+        return min(mine, key=lambda m: m[0])[1], foreign
+    for state in ("positive", "negative"):
+        for _, hit in mine:
+            if hit.state == state:
+                return hit, foreign
+    return StateReading(None), foreign
+
+
+_AT_HANDLE = re.compile(r"[@\u00a9]([A-Za-z0-9_](?:[A-Za-z0-9_.]{0,40}[A-Za-z0-9_])?)")
+
+
+def _target_spans(text: str, handle: str | None, name: str | None) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    if handle and handle.strip().lstrip("@"):
+        out += [(m.start, m.end) for m in find_all(text, handle, "handle")]
+    if name and name.strip():
+        out += [(m.start, m.end) for m in find_all(text, name)]
+    return out
+
+
+def _placed(spans: list[tuple[int, int, Box]], found: list[tuple[int, int]]) -> list[Placed]:
+    return [p for s, e in found for p in [place(spans, s, e)] if p is not None]
 
 
 @dataclass(frozen=True)
@@ -239,8 +425,11 @@ def _handle_check(handle: str | None, target_handle: str | None, reads: list[_Re
     if not handle or not handle.strip().lstrip("@"):
         return Check(name="proof.handle", outcome="skipped",
                      detail="the proof names no worker handle")
+    paired: list[tuple[_Read, Match, str]] = []
     for read in reads:
-        match = find_handle(read.ocr.text, handle)
+        match, foreign = _own_handle(read, handle, target_handle)
+        if match is None and foreign:
+            paired.append((read, foreign[0], foreign[1]))
         if match:
             return Check(name="proof.handle", outcome="pass",
                          detail=f"{read.label} shows the worker's handle {_at(handle)}"
@@ -250,12 +439,74 @@ def _handle_check(handle: str | None, target_handle: str | None, reads: list[_Re
               if not (target_handle and same_handle(h, target_handle))]
     label = reads[0].label if len(reads) == 1 else "the screenshots"
     refs = [ref for r in reads for ref in (r.shot_ref, r.text_ref)]
+    if paired:
+        read, name, other = paired[0]
+        return Check(name="proof.handle", outcome="fail",
+                     evidence=_snippet_refs(read, name, evidence),
+                     detail=f"{read.label} shows '{_flat(name.snippet)}' only as a name, and "
+                            f"the account there is {_at(other)}, not the worker's {_at(handle)}")
     if others:
         shown = ", ".join(list(dict.fromkeys(_at(h) for h in others))[:3])
         detail = f"{label} shows the handle {shown}, not the worker's {_at(handle)}"
     else:
         detail = f"the worker's handle {_at(handle)} is not visible in {label}"
     return Check(name="proof.handle", outcome="fail", detail=detail, evidence=refs)
+
+
+def _own_handle(read: _Read, handle: str, target_handle: str | None
+                ) -> tuple[Match | None, tuple[Match, str] | None]:
+    """(the worker's handle as shown, or None; a name that says the worker's handle
+    over another account's ``@handle``, with that handle).
+
+    An ``@handle`` decides where the app shows the account: a name (or the
+    handle without its "@") with another ``@handle`` right under it or after
+    it on its line is that other account, whatever the name says; a name
+    painted over is the cheapest edit there is.  A bare name with no handle
+    beside it is still taken, as before (Facebook shows people by name only).
+    """
+    text = read.ocr.text
+    found = find_all(text, handle, "handle")
+    if not found:
+        return None, None
+    spans = word_spans(read.ocr)
+    handles = [(m.group(1), place(spans, m.start(), m.end()))
+               for m in _AT_HANDLE.finditer(text)]
+    foreign: tuple[Match, str] | None = None
+    for match in found:
+        if match.snippet.lstrip()[:1] in "@\u00a9" or text[max(0, match.start - 1):
+                                                           match.start] in ("@", "\u00a9"):
+            return match, None
+        where = place(spans, match.start, match.end)
+        beside = [h for h, box in handles if where and box and _account_pair(where, box)]
+        strangers = [h for h in beside if not same_handle(h, handle)
+                     and not (target_handle and same_handle(h, target_handle))
+                     and not _name_fits(handle, h)]
+        if strangers and not any(same_handle(h, handle) for h in beside):
+            foreign = foreign or (match, strangers[0])
+            continue
+        return match, None
+    return None, foreign
+
+
+def _name_fits(name: str, handle: str) -> bool:
+    """A proof that names a person ("Rafi Ahmed") over a handle made of that name
+    ("@rafi_bd") is the same account; "@nadia.islam" under it is not."""
+    if " " not in name.strip():
+        return False
+    flat = "".join(ch for ch in handle.casefold() if ch.isalnum())
+    return any(len(part) >= 3 and part in flat
+               for part in ("".join(ch for ch in w if ch.isalnum()) for w in
+                            name.casefold().split()))
+
+
+def _account_pair(name: Placed, at: Placed) -> bool:
+    """An ``@handle`` in the place of the account a name stands for: on the next
+    line, starting under the name, or right after it on its line."""
+    h = max(name.height, 8)
+    gx, gy = gaps(name.box, at.box)
+    below = at.box[1] - name.box[1] >= 0 and gy <= 1.2 * h and abs(at.box[0] - name.box[0]) <= 2 * h
+    after = gy == 0 and at.box[0] >= name.box[2] and gx <= 3 * h
+    return below or after
 
 
 def _find_target(text: str, handle: str | None, name: str | None
@@ -301,8 +552,11 @@ def _state_check(proof: Proof, target_handle: str | None, target_name: str | Non
         return Check(name="proof.state", outcome="skipped",
                      detail=f"a {action} proof has no state word to read")
     negative: tuple[_Read, StateReading] | None = None
+    foreign: list[StateReading] = []
     for read in reads:
-        state = find_state(read.ocr.text, action)
+        state, theirs = target_state(read.ocr, action, read.image.image.size, target_handle,
+                                     target_name, proof.worker.handle)
+        foreign += theirs
         if state.state == "positive" and state.match:
             return Check(name="proof.state", outcome="pass",
                          detail=_positive_detail(proof, state, read, target_handle,
@@ -324,6 +578,11 @@ def _state_check(proof: Proof, target_handle: str | None, target_name: str | Non
         return Check(name="proof.state", outcome="skipped", evidence=refs,
                      detail=f"{platform} shows a {action} without a word (an icon or a list "
                             f"row), so {label} has no state to read; the live check decides")
+    if foreign and foreign[0].match:
+        return Check(name="proof.state", outcome="unknown", evidence=refs,
+                     detail=f"{label} shows '{_flat(foreign[0].match.snippet)}' only on "
+                            f"another account (a suggestion or a sidebar), and no {action} "
+                            f"state on the target's own button")
     return Check(name="proof.state", outcome="unknown",
                  detail=f"no {action} state ({_quote(positives)}) is readable in {label}",
                  evidence=refs)

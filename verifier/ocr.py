@@ -184,7 +184,7 @@ class OcrEngine:
                 if _already_read(button, words):
                     continue
                 _, crop_words = api.read(button.image, PSM_SINGLE_LINE)
-                kept = [w for w in crop_words if w.confidence >= 40]
+                kept = _button_words(crop_words)
                 if kept:
                     texts.append(" ".join(w.text for w in kept))
                     words += [replace(_from_crop(w, button), line=-n) for w in kept]
@@ -314,11 +314,29 @@ def _probe_image(prep: _Prepared, first: OcrResult) -> Image.Image | None:
     return sheet
 
 
+def _button_words(words: list[OcrWord]) -> list[OcrWord]:
+    """The words of a button's one line worth keeping.
+
+    Unsure words (under 40) are noise in general, but not beside a sure one: a
+    button is one label, and dropping its garbled first word turns YouTube's
+    "সাবস্ক্রাইব করা হয়েছে" (the conjunct read at 34 %) into "করা হয়েছে".
+    """
+    sure = any(w.confidence >= 80 and len(w.text) >= 2 for w in words)
+    return [w for w in words if w.confidence >= (20 if sure else 40)]
+
+
 def _already_read(button: Region, words: list[OcrWord]) -> bool:
-    """The page pass read confident text inside this shape: no second look needed."""
-    return any(word.confidence >= 80 and len(word.text) >= 3
-               and button.holds(word.box[0] + word.box[2] / 2, word.box[1] + word.box[3] / 2)
-               for word in words)
+    """The page pass read this shape's text confidently: no second look needed.
+
+    Every word inside must be sure, not just one: on YouTube's grey Bengali
+    "সাবস্ক্রাইব করা হয়েছে" the page pass reads "করা" at 96 % and the rest as
+    "সাবস্ত্রাইব ... ATS" under 52 %, and the state word is lost.
+    """
+    inside = [word for word in words
+              if button.holds(word.box[0] + word.box[2] / 2, word.box[1] + word.box[3] / 2)
+              and any(ch.isalnum() for ch in word.text)]
+    return any(w.confidence >= 80 and len(w.text) >= 3 for w in inside) and all(
+        w.confidence >= 60 for w in inside if len(w.text) >= 2)
 
 
 def _reread_handles(api: TesseractApi, gray: Image.Image, text: str, words: list[OcrWord]

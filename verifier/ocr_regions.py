@@ -29,8 +29,10 @@ from PIL import Image, ImageOps
 from scipy import ndimage
 
 MAX_BUTTONS = 24
-# (contrast to the page background, outlines only, diagonal neighbours joined)
-BUTTON_PASSES = ((48, False), (20, True))
+# (contrast to the page background, outlines only (diagonal neighbours joined)):
+# solid pills, faint outlines, then light pills (YouTube's grey "Subscribed" on
+# white, 13-40 levels off the page) that the first pass cannot see.
+BUTTON_PASSES = ((48, False), (20, True), (20, False))
 RING_FILL = 0.5  # an outline's own pixels cover at most this share of the shape it encloses
 CROP_PAD = 10  # pixels of button colour around a crop: Tesseract misses text touching the edge
 # Handle re-reads
@@ -81,8 +83,13 @@ def find_buttons(gray: Image.Image) -> list[Region]:
     arr = np.asarray(gray, dtype=np.int16)
     background = int(np.bincount(arr.ravel(), minlength=256).argmax())
     found: list[Region] = []
+    diff = np.abs(arr - background)
+    # A 1-pixel border at a fractional position is drawn over two rows (or
+    # columns) at half its contrast each: added up, it is one line again.
+    lines = np.maximum(diff, np.maximum(diff + np.roll(diff, 1, axis=0),
+                                        diff + np.roll(diff, 1, axis=1)))
     for contrast, outline in BUTTON_PASSES:
-        labels, _ = ndimage.label(np.abs(arr - background) > contrast,
+        labels, _ = ndimage.label((lines if outline else diff) > contrast,
                                   structure=_EIGHT if outline else None)
         for index, sl in enumerate(ndimage.find_objects(labels), 1):
             if sl is None:

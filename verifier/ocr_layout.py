@@ -1,0 +1,111 @@
+"""Where on the screenshot an OCR match sits, and whose it is.
+
+A real page shows more than the target: suggested accounts with their own
+buttons (often in the opposite state), a sidebar, the logged-in account in
+its switcher.  Text alone cannot tell the target's "Following" from a
+suggestion's; the word boxes can.  ``word_spans`` maps offsets of
+``OcrResult.text`` back to the words Tesseract boxed, so a match has a box,
+and ``owner`` says which account a button belongs to: the one on its row
+(a suggestion's button sits beside or under that suggestion's ``@handle``),
+anything under a suggestions heading, otherwise the nearest target mention.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from verifier.ocr import OcrResult
+
+Box = tuple[int, int, int, int]  # left, top, right, bottom
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A span of the OCR text with its box in the screenshot's pixels."""
+
+    start: int
+    end: int
+    box: Box
+
+    @property
+    def height(self) -> int:
+        return self.box[3] - self.box[1]
+
+    @property
+    def middle(self) -> float:
+        return (self.box[1] + self.box[3]) / 2
+
+
+def word_spans(result: OcrResult) -> list[tuple[int, int, Box]]:
+    """(start, end, box) per word: words come in the order of the text, so a forward
+    search finds each (the page text first, then the button lines)."""
+    spans: list[tuple[int, int, Box]] = []
+    cursor = 0
+    for word in result.words:
+        if not word.text:
+            continue
+        at = result.text.find(word.text, cursor)
+        if at < 0:
+            continue
+        left, top, width, height = word.box
+        spans.append((at, at + len(word.text), (left, top, left + width, top + height)))
+        cursor = at + len(word.text)
+    return spans
+
+
+def place(spans: list[tuple[int, int, Box]], start: int, end: int) -> Placed | None:
+    """The box of the words a text span touches; None when no boxed word is in it."""
+    boxes = [b for s, e, b in spans if s < end and e > start]
+    if not boxes:
+        return None
+    return Placed(start, end, (min(b[0] for b in boxes), min(b[1] for b in boxes),
+                               max(b[2] for b in boxes), max(b[3] for b in boxes)))
+
+
+def gaps(a: Box, b: Box) -> tuple[int, int]:
+    """Horizontal and vertical gap between two boxes (0 where they overlap)."""
+    gx = max(0, max(a[0], b[0]) - min(a[2], b[2]))
+    gy = max(0, max(a[1], b[1]) - min(a[3], b[3]))
+    return gx, gy
+
+
+def distance(a: Box, b: Box) -> float:
+    """Rows weigh double: a header's button sits beside or just above its name."""
+    gx, gy = gaps(a, b)
+    return gx + 2.0 * gy
+
+
+def on_row(button: Placed, account: Placed, width: int) -> bool:
+    """A button in an account's row: level with its line and near it (a list row,
+    a sidebar), or stacked right under it (a card: name, handle, button)."""
+    h = max(account.height, 8)
+    gx, _ = gaps(button.box, account.box)
+    level = button.box[1] <= account.box[3] + 0.5 * h and button.box[3] >= account.box[1] - 0.5 * h
+    under = gx == 0 and 0 <= button.box[1] - account.box[3] <= 2.5 * h
+    return (level and gx <= 0.35 * width) or under
+
+
+def under_heading(button: Placed, heading: Placed, height: int) -> bool:
+    """Below a suggestions heading ("Who to follow") and in its column."""
+    column = (heading.box[0] - 24, heading.box[0] + max(heading.box[2] - heading.box[0], 320))
+    beside = column[0] <= (button.box[0] + button.box[2]) / 2 <= column[1]
+    return beside and heading.box[1] < button.box[1] <= heading.box[3] + 0.6 * height
+
+
+def owned_by_target(button: Placed, targets: list[Placed], others: list[Placed],
+                    headings: list[Placed], size: tuple[int, int]) -> bool | None:
+    """True: the target's own button; False: another account's (a suggestion, a
+    sidebar row); None: no account is near enough to say (no target was read)."""
+    width, height = size
+    near_target = [t for t in targets if on_row(button, t, width)]
+    rows = [o for o in others if on_row(button, o, width)]
+    if rows:
+        if not near_target:
+            return False
+        best_other = min(distance(button.box, o.box) for o in rows)
+        return min(distance(button.box, t.box) for t in near_target) <= best_other
+    if near_target:
+        return True
+    if any(under_heading(button, h, height) for h in headings):
+        return False
+    return True if targets else None
