@@ -113,7 +113,7 @@ class Settings(BaseSettings):
     queue_name: str = Field(default="proofs", validation_alias=AliasChoices("VERIFIER_QUEUE"))
     # The sweeper (run by workers every sweep_interval_s): a proof undecided this long
     # with no live job is re-enqueued, and flagged after max_sweeps such rounds.
-    stuck_after_s: int = Field(default=900, validation_alias=AliasChoices("VERIFIER_STUCK_AFTER"))
+    stuck_after_s: int = Field(default=300, validation_alias=AliasChoices("VERIFIER_STUCK_AFTER"))
     max_sweeps: int = Field(default=2, validation_alias=AliasChoices("VERIFIER_MAX_SWEEPS"))
     sweep_interval_s: int = Field(
         default=60, validation_alias=AliasChoices("VERIFIER_SWEEP_INTERVAL")
