@@ -10,15 +10,19 @@ job id makes harmless.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from redis.exceptions import RedisError
 from rq import Queue
 
 from jobs.queues import enqueue_proof
 from verifier.models import Proof, ProofError, parse_proof
 from verifier.store import ProofConflictError, Store
 from verifier.webhooks import CallbackRefused, check_callback_syntax
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -124,7 +128,11 @@ def accept(store: Store, queue: Queue, proofs: list[Proof]) -> list[dict[str, An
         except ProofConflictError as exc:  # lost a race with another submission
             raise ApiError(409, str(exc), extra={"id": proof.id}) from exc
         if created or verdict.status == "pending":
-            enqueue_proof(queue, proof.id)
+            try:
+                enqueue_proof(queue, proof.id)
+            except RedisError:  # stored: the workers' sweeper queues it when Redis is back
+                log.warning("proof %s stored but not queued (Redis: unavailable); the "
+                            "sweeper will queue it", proof.id, exc_info=True)
         out.append({"id": proof.id, "status": verdict.status, "status_url": status_url(proof.id),
                     "duplicate": not created})
     return out
