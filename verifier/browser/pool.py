@@ -31,6 +31,7 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
+from verifier import metrics
 from verifier.browser import process
 from verifier.browser.launch import launch_options
 from verifier.budget import Budget
@@ -143,6 +144,7 @@ class BrowserPool:
             log.info("recycling browser (served=%d, connected=%s, process %s: %s)",
                      self._contexts_served, self._browser.is_connected(), self._pid,
                      process.state(self._pid) if self._pid else None)
+            metrics.BROWSER_RECYCLES.labels("retired" if retire else "crashed or hung").inc()
             if not process.usable(self._pid):
                 process.kill(self._pid)  # stopped: close() would wait for it forever
             try:

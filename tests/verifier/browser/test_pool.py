@@ -128,7 +128,15 @@ def test_browser_is_retired_after_max_proofs(pool):
     assert pool.launches == 3  # 2 contexts per browser
 
 
+def _recycles(reason: str) -> float:
+    from verifier.metrics import WORKER_REGISTRY
+
+    return WORKER_REGISTRY.get_sample_value("verifier_browser_recycles_total",
+                                            {"reason": reason}) or 0.0
+
+
 def test_crashed_browser_is_relaunched(pool):
+    crashed = _recycles("crashed or hung")
     with pool.context(None) as (ctx, _info):
         ctx.new_page()
     browser = pool._browser
@@ -141,6 +149,7 @@ def test_crashed_browser_is_relaunched(pool):
         page.goto("https://x.com/after-crash")
         assert page.inner_text("#path") == "/__host/x.com/after-crash"
     assert pool.launches == 2
+    assert _recycles("crashed or hung") == crashed + 1  # counted for the worker's metrics
 
 
 def test_credentials_do_not_follow_a_redirect_to_another_host(pool):
