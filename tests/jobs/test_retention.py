@@ -54,8 +54,6 @@ CELLS: list[tuple[str, str, str, str, str, dict[str, Any]]] = [
     ("r-ig-follow", "instagram", "follow", "https://www.instagram.com/cafe.dhanmondi/",
      "nusrat.jahan", {}),
     ("r-fb-comment", "facebook", "comment", FB_POST, "Ayesha Rahman", {"min_comment_words": 5}),
-    ("r-fb-join", "facebook", "join", "https://www.facebook.com/groups/117507531664134",
-     "Ayesha Rahman", {}),
     ("r-gh-join", "github", "join", f"{GH}/orgs/AcmeOrg", "rafi-dev", {}),
     ("r-gh-follow", "github", "follow", f"{GH}/octo-bd", "rafi-dev", {}),
     ("r-gh-like", "github", "like", f"{GH}/octo-bd/widgets", "rafi-dev", {}),

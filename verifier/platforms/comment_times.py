@@ -1,15 +1,12 @@
 """When a comment was written, from the time a platform's page shows beside it.
 
 Knowing who wrote first lets ``verifier.comments`` fail only the later copy of
-a comment instead of both authors. Pages show two kinds of time:
-
-- absolute, e.g. Facebook's schema.org ``dateCreated``
-  (``2020-05-12T18:01:18-0700``): an exact moment;
-- relative, e.g. YouTube's ``publishedTimeText`` ("2 days ago", "২ দিন আগে",
-  "2 दिन पहले") or Facebook's ``<abbr>`` ("12 mths"): a bucket. "2 days ago"
-  means an age of 2 up to 3 days, so it becomes ``(when, span)`` with ``when``
-  = now - 2 days (the latest possible moment) and ``span`` = 1 day: the
-  comment was written in ``(when - span, when]``.
+a comment instead of both authors. Exact times (Facebook's ``created_time``,
+unix seconds) need nothing from here; relative ones do: YouTube's
+``publishedTimeText`` ("2 days ago", "২ দিন আগে", "2 दिन पहले") is a bucket.
+"2 days ago" means an age of 2 up to 3 days, so it becomes ``(when, span)``
+with ``when`` = now - 2 days (the latest possible moment) and ``span`` = 1
+day: the comment was written in ``(when - span, when]``.
 
 The words (units, "ago", "(edited)" per language) come from the platform's
 data file, never from here; a text this module cannot read gives ``None``
@@ -21,21 +18,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 
 _NUMBER = re.compile(r"(\d+)")
-
-
-def absolute_time(text: str) -> float | None:
-    """POSIX seconds of an ISO 8601 time with its offset ("-0700", "+06:00" or "Z")."""
-    try:
-        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if moment.tzinfo is None:  # a time without its zone could be off by a day either way
-        return None
-    return moment.timestamp()
 
 
 def _norm(text: str) -> str:

@@ -1,39 +1,56 @@
-"""Facebook: comments on the public post page, and the lists only a logged-in
-account can open (reactions, sharers, group members).
+"""Facebook: the checks www.facebook.com lets a third party make today.
 
-DESIGN table: follow P (Facebook does not show who follows a profile), like S
-(the reactions list), comment L (public post page, logged out), share S (the
-sharers list), join S (the group's members list). Every page is read on
-m.facebook.com, whose HTML is rendered on the server: the HTML the browser
-fetched is what the check parses (``facebook_html``), and a screenshot of the
-same page is the evidence. Facebook shows display names, not usernames, so a
-worker is found by either: the proof's handle may be "Ayesha Rahman" or
-"ayesha.rahman".
+m.facebook.com's server-rendered markup is gone (m. redirects to www, mbasic
+closed in 2024). A www page renders from the relay data it carries in its
+script tags; that data is what the checks read (``facebook_relay``), and a
+screenshot of the page is the evidence.
+
+DESIGN table, and what real captures confirm (``realdata/current/facebook``,
+www pages logged in, July/Aug 2023):
+
+- comment (L): the post's ``Comment`` nodes (author name and profile URL,
+  text, creation time) and its counters. Read logged out, or with the
+  checker session when one is configured (the captures were logged in).
+- like (S), share (S): the post's counters are confirmed, but *who* reacted
+  or shared is in no real capture, so the check says "format not confirmed"
+  (``unknown``) after confirming the post, never ``pass`` or ``fail``.
+- join (S): no capture of a www group page or members list exists: the same.
+- follow (P): Facebook does not show who follows a profile to a third party.
+
+A ``fail`` needs a page the adapter understood: a post whose counters say it
+has comments but whose relay data yields none is a changed layout, and a
+comment list that goes on past what the page carries is not searched
+further (its pagination query is in no capture either).
+Facebook shows display names, not usernames, so a worker is found by either:
+the proof's handle may be "Ayesha Rahman" or "ayesha.rahman".
 """
 
 from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import parse_qs, urljoin, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from selectolax.lexbor import LexborHTMLParser
 
 from verifier.comments import Comment, judge_comment
 from verifier.models import Check, Proof
-from verifier.platforms import facebook_html as fh
+from verifier.platforms import facebook_relay as fr
 from verifier.platforms.base import Adapter, LiveEnv, Target, TargetError, load_platform_data
 
 ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,100}$")
 NAME_RE = re.compile(r"^[A-Za-z0-9.\-_]{1,80}$")
-LIST_ACTIONS = {"like": "reactions", "share": "shares", "join": "members"}
-LIST_WORDS = {"reactions": "reactions list", "shares": "list of people who shared it",
-              "members": "members list"}
+UNCONFIRMED = {
+    "like": "who reacted to a post (the reactions list)",
+    "share": "who shared a post (the list of shares)",
+    "join": "who is a member of a group (the members list)",
+}
 
 
 class PageError(Exception):
-    """The page could not be read: a wall, a timeout, a changed layout."""
+    """The page could not be read: a wall, a timeout, a missing page."""
 
 
 class FacebookAdapter(Adapter):
@@ -44,7 +61,7 @@ class FacebookAdapter(Adapter):
         self.hosts = {h.lower() for h in self.data["hosts"]}
         self.short_hosts = {h.lower() for h in self.data["short_hosts"]}
         self.reserved = {p.lower() for p in self.data["reserved_paths"]}
-        self.base = self.data["mobile_base"]
+        self.base = self.data["base"]
 
     # -- targets -----------------------------------------------------------------------
     def _page(self, name: str, **values: str) -> str:
@@ -69,12 +86,14 @@ class FacebookAdapter(Adapter):
             post, owner = query.get("story_fbid", ""), query.get("id", "")
             if not ID_RE.match(post) or not ID_RE.match(owner):
                 raise TargetError(f"{url!r} lacks story_fbid and id")
-            return Target("facebook", "post", post, self._page("post", post=post, owner=owner),
+            return Target("facebook", "post", post, self._page("story", post=post, owner=owner),
                           owner=owner)
         if first in ("photo.php", "photo"):
             return self._single(url, query.get("fbid", ""), "photo")
         if first == "watch" or first == "video.php":
             return self._single(url, query.get("v", ""), "video")
+        if first == "reel" and len(segments) >= 2:
+            return self._single(url, segments[1], "reel")
         if first == "groups":
             return self._group(url, segments)
         if first == "profile.php":
@@ -89,11 +108,12 @@ class FacebookAdapter(Adapter):
             post = segments[-1]
             if not ID_RE.match(post):
                 raise TargetError(f"{post!r} in {url!r} is not a Facebook post id")
-            if segments[1] == "posts":
-                return Target("facebook", "post", post,
-                              self._page("post", post=post, owner=owner), owner=owner)
-            kind = "photo" if segments[1] == "photos" else "video"
-            return Target("facebook", "post", post, self._page(kind, post=post), owner=owner)
+            if segments[1] == "photos":
+                return Target("facebook", "post", post, self._page("photo", post=post),
+                              owner=owner)
+            kind = "post" if segments[1] == "posts" else "owner_video"
+            return Target("facebook", "post", post, self._page(kind, post=post, owner=owner),
+                          owner=owner)
         if len(segments) == 1:
             return Target("facebook", "account", owner, f"{self.base}/{owner}")
         raise TargetError(f"{url!r} is not a Facebook post, group or profile URL")
@@ -123,23 +143,25 @@ class FacebookAdapter(Adapter):
             return Check(name=name, outcome="skipped",
                          detail="Facebook does not show who follows a profile to a third party; "
                                 "the proof screenshot decides")
+        if action not in ("comment", *UNCONFIRMED):
+            return self.unknown(name, f"Facebook has no {action} action this verifier can check")
         worker = (proof.worker.handle or "").strip().lstrip("@")
         if not worker:
             return self.unknown(name, "the proof gives no Facebook name or username for the "
                                       "worker, so the action cannot be looked up")
         wanted = "group" if action == "join" else "post"
-        if action not in ("comment", *LIST_ACTIONS):
-            return self.unknown(name, f"Facebook has no {action} action this verifier can check")
         if target.kind != wanted:
             return self.unknown(name, f"a {action} task needs a Facebook {wanted} URL, "
                                       f"got a {target.kind}")
         if action == "comment":
             return self._check_comment(name, worker, proof, target, env)
+        if action == "join":
+            return self.unknown(name, _not_confirmed(action))
         if env.pool.session_file("facebook") is None:
-            return self.unknown(name, f"Facebook shows the {LIST_WORDS[LIST_ACTIONS[action]]} "
-                                      "only to a logged-in account and no checker session for "
-                                      "facebook is configured")
-        return self._check_list(name, action, worker, target, env)
+            return self.unknown(name, f"Facebook shows {UNCONFIRMED[action]} only to a "
+                                      "logged-in account and no checker session for facebook "
+                                      "is configured")
+        return self._check_counters(name, action, target, env)
 
     def _open(self, page: Page, url: str) -> str:
         """Go to ``url``; the HTML the server sent, or ``PageError`` for a wall."""
@@ -153,16 +175,20 @@ class FacebookAdapter(Adapter):
             markup = response.text() if response is not None else page.content()
         except Exception:
             markup = page.content()
-        self._raise_for_wall(markup, url)
+        self._raise_for_wall(markup, page.url, url)
         return markup
 
-    def _raise_for_wall(self, markup: str, url: str) -> None:
-        wall = fh.detect_wall(markup, self.data["walls"])
+    def _raise_for_wall(self, markup: str, landed: str, url: str) -> None:
+        path = urlsplit(landed).path.lower()
+        for kind, prefixes in self.data["wall_paths"].items():
+            if any(path == p or path.startswith(p + "/") for p in prefixes):
+                raise PageError(str(self.data["walls"][kind]["reason"]))
+        wall = detect_wall(markup, self.data["walls"])
         if wall is not None:
             raise PageError(wall[1])
-        title = fh.page_title(markup)
+        title, text = visible(markup)
         nf = self.data["not_found"]
-        if title in nf["title"] or any(t in markup for t in nf["text"]):
+        if title in nf["title"] or any(t in text for t in nf["text"]):
             raise PageError(f"Facebook says the page {url} is not available (deleted, private "
                             "or a wrong link)")
 
@@ -172,118 +198,137 @@ class FacebookAdapter(Adapter):
         except Exception:
             return
 
+    def _read_post(self, page: Page, target: Target, env: LiveEnv,
+                   evidence: list[str]) -> fr.RelayFeedback:
+        """The target post's feedback from the page's relay data; ``PageError`` when the
+        page carries none for it (a changed layout, never an empty post)."""
+        markup = self._open(page, target.url)
+        self._shot(page, env, evidence)
+        objects = fr.relay_objects(markup)
+        feedback = fr.read_relay(objects)
+        found = fr.target_feedback(objects, feedback, target.key)
+        landed = self._landed_key(page.url)
+        if found is None and landed and landed != target.key:  # fb.watch/CODE -> ?v=ID
+            found = fr.target_feedback(objects, feedback, landed)
+        if found is None:
+            raise PageError(f"layout changed: the page {target.url} carries no relay data "
+                            f"for the post {target.key} ({len(objects)} relay objects read)")
+        fb = feedback[found]
+        evidence.append(env.evidence.put_json({
+            "post": target.key, "feedback": found, "reactions": fb.reactions,
+            "shares": fb.shares, "comments": fb.comments,
+            "comments_read": len(fb.comment_nodes), "more_comments": fb.more_comments,
+            "checker_reacted": fb.viewer_reacted}))
+        return fb
+
+    def _landed_key(self, url: str) -> str | None:
+        """The post id in the URL a page ended up at, when it is another post URL."""
+        try:
+            landed = self.parse_target(url)
+        except TargetError:
+            return None
+        return landed.key if landed.kind == "post" else None
+
     def _check_comment(self, name: str, worker: str, proof: Proof, target: Target,
                        env: LiveEnv) -> Check:
         evidence: list[str] = []
-        comments: list[fh.FbComment] = []
-        pages = 0
-        truncated = False
-        with env.pool.context(None) as (ctx, info):
+        session = "facebook" if env.pool.session_file("facebook") else None
+        with env.pool.context(session) as (ctx, info):
             page = ctx.new_page()
-            url: str | None = target.url
             try:
-                while url:
-                    markup = self._open(page, url)
-                    if pages == 0:
-                        self._shot(page, env, evidence)
-                    post = fh.parse_post(markup, target.key, self.data)
-                    if not post.layout_ok:
-                        return self.unknown(name, "layout changed: the post page at "
-                                                  f"{url} has no comment section", evidence)
-                    pages += 1
-                    comments.extend(post.comments)
-                    if any(_by(c, worker) for c in post.comments):
-                        if pages > 1:
-                            self._shot(page, env, evidence)
-                        break
-                    url = urljoin(url, post.next_comments_url) if post.next_comments_url else None
-                    if url and pages >= env.settings.max_list_pages:
-                        truncated = True
-                        break
+                fb = self._read_post(page, target, env, evidence)
             except PageError as exc:
                 return self.unknown(name, f"{exc}; the comment could not be checked", evidence)
             if info.blocked:
                 evidence.append(env.evidence.put_text("\n".join(info.blocked)))
-        own = [c for c in comments if _by(c, worker)]
-        if not own and truncated:
-            return self.unknown(name, f"no comment by {worker} among the first {len(comments)} "
-                                      f"comments ({pages} pages) and the post has more",
-                                evidence)
-        evidence.append(env.evidence.put_json({
-            "post": target.key, "pages": pages,
-            "worker_comments": [{"author": c.author, "handle": c.handle, "text": c.text}
-                                for c in own]}))
-        # Each comment's time (ld+json dateCreated, else its age) tells who wrote first, so
-        # only the later of two same comments is a copy; a tie or no time flags both.
-        judged = [Comment(author=worker if c in own else c.author, text=c.text, when=c.when,
-                          span=c.span) for c in comments]
-        return judge_comment(name, [worker], judged, proof.task,
-                             f"the Facebook post {target.key}", evidence)
+        own = [c for c in fb.comment_nodes if _by(c, worker)]
+        if own:
+            evidence.append(env.evidence.put_json({
+                "post": target.key, "worker_comments": [
+                    {"author": c.author, "handle": c.handle, "text": c.text,
+                     "created_time": c.created} for c in own]}))
+        return judge_post_comments(name, worker, fb, proof, target.key, evidence)
 
-    def _check_list(self, name: str, action: str, worker: str, target: Target,
-                    env: LiveEnv) -> Check:
-        kind = LIST_ACTIONS[action]
-        what = LIST_WORDS[kind]
-        url = (self._page(kind, group=target.key) if kind == "members"
-               else self._page(kind, post=target.key))
-        where = f"the group {target.key}" if kind == "members" else f"the post {target.key}"
+    def _check_counters(self, name: str, action: str, target: Target, env: LiveEnv) -> Check:
+        """Like and share: the post and its counters are confirmed; who did it is not read."""
         evidence: list[str] = []
-        seen, pages = 0, 0
-        found: fh.FbPerson | None = None
         with env.pool.context("facebook") as (ctx, info):
             page = ctx.new_page()
             try:
-                markup = self._open(page, url)
-                self._shot(page, env, evidence)
-                result = fh.parse_people(markup, kind, self.data)
-                while True:
-                    if not result.layout_ok:
-                        return self.unknown(name, f"layout changed: the {what} of {where} was "
-                                                  "not found on the page", evidence)
-                    pages += 1
-                    seen += len(result.people)
-                    found = result.find(worker)
-                    if found is not None or not result.next_url:
-                        break
-                    if pages >= env.settings.max_list_pages:
-                        return self.unknown(name, f"{worker} was not among the first {seen} "
-                                                  f"people of the {what} of {where}, which goes "
-                                                  "on past the page limit", evidence)
-                    url = urljoin(page.url, result.next_url)
-                    result = self._next_people(page, url, kind)
+                fb = self._read_post(page, target, env, evidence)
             except PageError as exc:
                 return self.unknown(name, f"{exc}; the {action} could not be checked", evidence)
             if info.blocked:
                 evidence.append(env.evidence.put_text("\n".join(info.blocked)))
-        counted = f"{seen} people over {pages} page(s)"
-        if found is not None:
-            evidence.append(env.evidence.put_json({"list": kind, "target": target.key,
-                                                   "name": found.name, "handle": found.handle}))
-            verb = {"like": "reacted to", "share": "shared", "join": "is a member of"}[action]
-            return Check(name=name, outcome="pass", evidence=evidence,
-                         detail=f"{worker} {verb} {where}: found as {found.name} in its {what} "
-                                f"({counted})")
-        return Check(name=name, outcome="fail", evidence=evidence,
-                     detail=f"{worker} is not in the {what} of {where} ({counted})")
+        counted = (f"{fb.reactions} reaction(s)" if action == "like"
+                   else f"{fb.shares} share(s)")
+        return self.unknown(name, f"the post {target.key} exists ({counted}); "
+                                  f"{_not_confirmed(action)}", evidence)
 
-    def _next_people(self, page: Page, url: str, kind: str) -> fh.PeoplePage:
-        """The next page of a list: reactions load it by XHR, the others are plain links."""
-        if kind == "reactions":
-            try:
-                text: Any = page.evaluate(
-                    "async (u) => { const r = await fetch(u, {credentials: 'include'});"
-                    " return r.text(); }", url)
-            except Exception as exc:
-                raise PageError(f"Facebook did not load more of the list: {exc}") from exc
-            self._raise_for_wall(str(text), url)
-            return fh.parse_pager_payload(str(text), kind, self.data)
-        return fh.parse_people(self._open(page, url), kind, self.data)
+
+def judge_post_comments(name: str, worker: str, fb: fr.RelayFeedback, proof: Proof, post: str,
+                        evidence: list[str] | None = None) -> Check:
+    """The comment outcome from a post's relay feedback: ``fail`` only on a comment list
+    the page carries whole, ``unknown`` when the page was not understood."""
+    ev = evidence if evidence is not None else []
+    nodes = fb.comment_nodes
+    if fb.comments is None and not nodes:
+        return Adapter.unknown(name, f"layout changed: the post {post} shows no comment count "
+                                     "and no comments", ev)
+    if (fb.comments or 0) > 0 and not nodes:
+        return Adapter.unknown(name, f"layout changed: the post {post} counts {fb.comments} "
+                                     "comment(s) but none could be read from the page", ev)
+    own = [c for c in nodes if _by(c, worker)]
+    if not own and fb.comments != 0 and fb.more_comments is not False:
+        more = ("the post has more than the page carries" if fb.more_comments
+                else "the page does not say whether these are all of them")
+        return Adapter.unknown(name, f"no comment by {worker} among the {len(nodes)} comments "
+                                     f"the page carries ({fb.comments} counted); {more}, and "
+                                     "the query that loads the rest is in no real capture "
+                                     "(format not confirmed)", ev)
+    # created_time is exact, so only the later of two same comments is a copy.
+    judged = [Comment(author=worker if c in own else c.author, text=c.text,
+                      when=float(c.created) if c.created is not None else None)
+              for c in nodes]
+    return judge_comment(name, [worker], judged, proof.task, f"the Facebook post {post}", ev)
+
+
+def _not_confirmed(action: str) -> str:
+    return (f"format not confirmed: no real capture shows {UNCONFIRMED[action]} on today's "
+            "www.facebook.com, so the verifier does not read it and the proof screenshot "
+            "decides")
+
+
+def visible(markup: str) -> tuple[str, str]:
+    """The page's title and the text it shows (scripts and styles left out: the relay
+    data holds strings of every kind)."""
+    if not markup:
+        return "", ""
+    tree = LexborHTMLParser(markup)
+    title_node = tree.css_first("title")
+    title = " ".join(title_node.text().split()) if title_node is not None else ""
+    tree.strip_tags(["script", "style", "title"])
+    body = tree.body
+    return title, " ".join(body.text(separator=" ").split()) if body is not None else ""
+
+
+def detect_wall(markup: str, walls: dict[str, Any]) -> tuple[str, str] | None:
+    """(kind, reason) when the page is a login, checkpoint or block page."""
+    title, text = visible(markup)
+    for kind, wall in walls.items():
+        if any(t.casefold() == title.casefold() for t in wall.get("title", [])):
+            return kind, str(wall["reason"])
+        if any(t in text for t in wall.get("text", [])):
+            return kind, str(wall["reason"])
+        if any(t in markup for t in wall.get("markup", [])):
+            return kind, str(wall["reason"])
+    return None
 
 
 def _same(a: str, b: str) -> bool:
     return a.strip().lstrip("@").casefold() == b.strip().lstrip("@").casefold()
 
 
-def _by(comment: fh.FbComment, worker: str) -> bool:
-    """Facebook shows display names; the ld+json and links add the username."""
+def _by(comment: fr.RelayComment, worker: str) -> bool:
+    """Facebook shows display names; ``author.url`` adds the username."""
     return _same(comment.author, worker) or bool(comment.handle and _same(comment.handle, worker))

@@ -1,4 +1,4 @@
-"""Comment times: Facebook's dateCreated and ages, YouTube's publishedTimeText in en/bn/hi.
+"""Comment times: YouTube's publishedTimeText in en/bn/hi.
 
 The YouTube words are checked on the real pages in shared/realdata/youtube:
 they carry no comment JSON, but the related videos and the channel's uploads
@@ -7,7 +7,6 @@ use the same ``publishedTimeText`` field and wording as comments do.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
@@ -16,7 +15,7 @@ import pytest
 from tests.contract import CONTRACT
 from verifier.platforms import youtube_data as yd
 from verifier.platforms.base import load_platform_data
-from verifier.platforms.comment_times import absolute_time, relative_time
+from verifier.platforms.comment_times import relative_time
 
 NOW = 1_700_000_000.0
 DAY = 86400
@@ -25,14 +24,6 @@ DAY = 86400
 @cache
 def spec(platform: str, key: str) -> dict[str, Any]:
     return load_platform_data(platform)[key]
-
-
-def test_facebook_date_created_is_exact_with_its_offset() -> None:
-    assert absolute_time("2020-05-12T18:01:18-0700") == datetime(
-        2020, 5, 13, 1, 1, 18, tzinfo=UTC).timestamp()
-    assert absolute_time("2020-05-13T01:01:18Z") == absolute_time("2020-05-12T18:01:18-0700")
-    assert absolute_time("2020-05-12T18:01:18") is None  # no zone: could be a day off
-    assert absolute_time("yesterday") is None
 
 
 @pytest.mark.parametrize(("text", "count", "unit"), [
@@ -54,14 +45,6 @@ def test_youtube_published_time_is_a_bucket(text: str, count: int, unit: int) ->
 @pytest.mark.parametrize("text", ["", "Streamed 2 days ago", "2 fortnights ago", "ago"])
 def test_an_unreadable_time_is_unknown(text: str) -> None:
     assert relative_time(text, spec("youtube", "published_time"), NOW) is None
-
-
-def test_facebook_short_ages() -> None:
-    fb = spec("facebook", "relative_time")
-    assert relative_time("12 mths", fb, NOW) == (NOW - 360 * DAY, 30 * DAY)
-    assert relative_time("1 yr", fb, NOW) == (NOW - 365 * DAY, 365 * DAY)
-    assert relative_time("2 hrs", fb, NOW) == (NOW - 7200, 3600)
-    assert relative_time("Just now", fb, NOW) == (NOW, 1)
 
 
 @pytest.mark.parametrize("name", ["yt_watch_2lAe1cqCOXo.html",
