@@ -21,6 +21,7 @@ from rq.serializers import JSONSerializer
 
 from jobs import tasks
 from jobs.connections import redis_from_url
+from jobs.politeness import redis_politeness
 from jobs.queues import AllowedJob, get_queue, get_reverify_queue, get_webhook_queue
 from jobs.sweeper import sweep_proofs
 from verifier import logs, metrics
@@ -58,7 +59,9 @@ class VerifierWorker(SimpleWorker):
                         len(report.requeued), len(report.flagged), report.webhooks)
 
     def work(self, *args: Any, **kwargs: Any) -> bool:
-        verifier = Verifier(self.settings)
+        # One rate and one pause per platform for all workers of the deployment.
+        verifier = Verifier(self.settings,
+                            politeness=redis_politeness(self.settings, self.connection))
         tasks.set_context(verifier, self.connection)
         try:
             return super().work(*args, **kwargs)

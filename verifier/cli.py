@@ -91,7 +91,13 @@ def verify(files: tuple[str, ...], sandbox: str | None, sessions_dir: Path | Non
         click.echo(f"error: {error}", err=True)
     if proofs:
         settings = _settings(sandbox=sandbox, sessions_dir=sessions_dir, home=home)
-        with Verifier(settings) as verifier:
+        politeness = None
+        if settings.redis_url:  # the deployment's shared limits; else this process's own
+            from jobs.connections import redis_from_url
+            from jobs.politeness import redis_politeness
+
+            politeness = redis_politeness(settings, redis_from_url(settings.redis_url))
+        with Verifier(settings, politeness=politeness) as verifier:
             for proof in proofs:
                 try:
                     verdict = verifier.verify(proof)
