@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from verifier.cli_admin import COMMANDS
+from verifier.cli_doctor import doctor
 from verifier.cli_reverify import COMMANDS as RETENTION_COMMANDS
 from verifier.models import Proof, ProofError, parse_proof
 from verifier.settings import Settings, get_settings
@@ -259,7 +260,7 @@ def eval_corpus(corpus_dir: Path, processes: int, home: Path | None,
         sys.exit(1)
 
 
-for _command in (*COMMANDS, *RETENTION_COMMANDS):
+for _command in (*COMMANDS, *RETENTION_COMMANDS, doctor):
     main.add_command(_command)
 
 
