@@ -45,7 +45,14 @@ def get_settings() -> Settings:
 def get_verifier(settings: Settings | None = None) -> Verifier:
     global _verifier
     if _verifier is None:
-        _verifier = Verifier(settings or get_settings())
+        settings = settings or get_settings()
+        politeness = None
+        if settings.redis_url:
+            from jobs.connections import redis_from_url
+            from jobs.politeness import redis_politeness
+
+            politeness = redis_politeness(settings, _conn or redis_from_url(settings.redis_url))
+        _verifier = Verifier(settings, politeness=politeness)
     return _verifier
 
 

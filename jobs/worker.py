@@ -22,6 +22,7 @@ from rq.serializers import JSONSerializer
 
 from jobs import tasks
 from jobs.connections import redis_from_url
+from jobs.politeness import redis_politeness
 from jobs.queues import ALIVE_KEY, AllowedJob, get_queue, get_reverify_queue, get_webhook_queue
 from jobs.sweeper import sweep_proofs
 from verifier import logs, metrics
@@ -63,7 +64,9 @@ class VerifierWorker(SimpleWorker):
         beat = threading.Thread(target=self._stay_alive, args=(stop,), daemon=True,
                                 name="verifier-alive")
         beat.start()
-        verifier = Verifier(self.settings)
+        # One rate and one pause per platform for all workers of the deployment.
+        verifier = Verifier(self.settings,
+                            politeness=redis_politeness(self.settings, self.connection))
         tasks.set_context(verifier, self.connection)
         try:
             return super().work(*args, **kwargs)

@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from verifier.cli_admin import COMMANDS
+from verifier.cli_doctor import doctor
 from verifier.cli_reverify import COMMANDS as RETENTION_COMMANDS
 from verifier.models import Proof, ProofError, parse_proof
 from verifier.settings import Settings, get_settings
@@ -91,7 +92,13 @@ def verify(files: tuple[str, ...], sandbox: str | None, sessions_dir: Path | Non
         click.echo(f"error: {error}", err=True)
     if proofs:
         settings = _settings(sandbox=sandbox, sessions_dir=sessions_dir, home=home)
-        with Verifier(settings) as verifier:
+        politeness = None
+        if settings.redis_url:  # the deployment's shared limits; else this process's own
+            from jobs.connections import redis_from_url
+            from jobs.politeness import redis_politeness
+
+            politeness = redis_politeness(settings, redis_from_url(settings.redis_url))
+        with Verifier(settings, politeness=politeness) as verifier:
             for proof in proofs:
                 try:
                     verdict = verifier.verify(proof)
@@ -260,7 +267,7 @@ def eval_corpus(corpus_dir: Path, processes: int, home: Path | None,
         sys.exit(1)
 
 
-for _command in (*COMMANDS, *RETENTION_COMMANDS):
+for _command in (*COMMANDS, *RETENTION_COMMANDS, doctor):
     main.add_command(_command)
 
 

@@ -142,6 +142,15 @@ class Settings(BaseSettings):
     reddit_client_secret: str | None = Field(
         default=None, validation_alias=AliasChoices("VERIFIER_REDDIT_CLIENT_SECRET")
     )
+    # Politeness (verifier/politeness.py): checks per platform for the whole deployment,
+    # laid over the defaults (``x=20/min,instagram=10/min,...``; ``off`` for none).
+    rate_limits: str = Field(default="", validation_alias=AliasChoices("VERIFIER_RATE_LIMITS"))
+    # How long a check waits for its platform's token before it is "rate limited" (unknown).
+    rate_wait_s: float = Field(default=30.0, validation_alias=AliasChoices("VERIFIER_RATE_WAIT"))
+    # K walls within WINDOW pause the platform for PAUSE, doubling up to MAX.
+    wall_backoff: str = Field(
+        default="3/10min,5min,6h", validation_alias=AliasChoices("VERIFIER_WALL_BACKOFF")
+    )
     # Re-checks wait on their own queue, listened to last, so new proofs always go first.
     reverify_queue_name: str = Field(
         default="reverify", validation_alias=AliasChoices("VERIFIER_REVERIFY_QUEUE")

@@ -27,6 +27,7 @@ from verifier.models import Check, Proof, Verdict
 from verifier.ocr import OcrEngine, OcrResult
 from verifier.platforms import LiveEnv, Target, TargetError, get_adapter
 from verifier.policy import Policy
+from verifier.politeness import Politeness
 from verifier.settings import Settings
 from verifier.sites import sites_for
 from verifier.store import Store
@@ -80,7 +81,7 @@ class Verifier:
 
     def __init__(self, settings: Settings, store: Store | None = None,
                  pool: BrowserPool | None = None, ocr: OcrEngine | None = None,
-                 policy: Policy | None = None) -> None:
+                 policy: Policy | None = None, politeness: Politeness | None = None) -> None:
         self.settings = settings
         self.guard = build_guard(settings)
         self.store = store or Store(settings.db_url)
@@ -90,8 +91,10 @@ class Verifier:
         self.pool.guard = self.guard  # a shared warm pool follows this verifier's allow-list
         self.ocr = ocr or OcrEngine()
         self.policy = policy or Policy.load(settings.policy_file)
+        # In-process limits unless a caller with Redis (a queue worker) shares its own.
+        self.politeness = politeness or Politeness.from_settings(settings)
         self.env = LiveEnv(pool=self.pool, evidence=self.evidence, settings=settings, ocr=self.ocr,
-                           store=self.store)
+                           store=self.store, politeness=self.politeness)
         self._proof_budget = Budget(settings.proof_budget_s)
 
     def close(self) -> None:
@@ -184,7 +187,7 @@ class Verifier:
         adapter = get_adapter(proof.task.platform)
         assert adapter is not None
         try:
-            return adapter.live_check(proof, target, self.env)
+            return adapter.run_live(proof, target, self.env)
         except Exception as exc:  # a broken page must not crash the worker
             log.exception("live check crashed for %s", proof.id)
             return Check(name=name, outcome="unknown",

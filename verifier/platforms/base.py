@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from verifier.browser.pool import BrowserPool
     from verifier.evidence import EvidenceStore
     from verifier.ocr import OcrEngine
+    from verifier.politeness import Politeness
     from verifier.settings import Settings
     from verifier.store import Store
 
@@ -51,6 +52,7 @@ class LiveEnv:
     ocr: OcrEngine | None = None
     notes: list[str] = field(default_factory=list)
     store: Store | None = None  # read-only lookups (a completion code cashed before)
+    politeness: Politeness | None = None  # rates and wall pauses shared by all workers
 
 
 def load_platform_data(platform: str) -> dict[str, Any]:
@@ -93,6 +95,22 @@ class Adapter(ABC):
     @abstractmethod
     def live_check(self, proof: Proof, target: Target, env: LiveEnv) -> Check:
         """Look at the live platform and report what it shows about the action."""
+
+    def run_live(self, proof: Proof, target: Target, env: LiveEnv) -> Check:
+        """``live_check`` as the deployment allows it: within the platform's rate, not
+        during a pause after walls, and counting the walls it meets.
+
+        A check that may not visit is ``unknown`` with the reason, never ``fail``.
+        """
+        polite = env.politeness
+        if polite is None:
+            return self.live_check(proof, target, env)
+        refused = polite.admit(self.platform)
+        if refused is not None:
+            return self.unknown(f"live.{proof.task.action}", refused)
+        check = self.live_check(proof, target, env)
+        polite.observe(self.platform, check, env.pool.session_file(self.platform) is not None)
+        return check
 
     def resolve_target(self, url: str, env: LiveEnv) -> Target:
         """``parse_target`` with the operator's configuration at hand.
