@@ -159,7 +159,8 @@ async def decide(proof_id: str, request: Request, session: Session) -> Response:
     try:
         await run_in_threadpool(moderate, st, webhook_queue(request), proof_id,
                                 cast(Literal["approved", "rejected"], decision),
-                                session.moderator, first(form, "note", 4000).strip())
+                                session.moderator, first(form, "note", 4000).strip(),
+                                state(request).settings)
     except (ValueError, UnknownProofError) as exc:
         return redirect(f"/review/proofs/{proof_id}?" + urlencode(
             {**filters.params(), "done": f"error:{exc}"}))
@@ -195,7 +196,7 @@ async def bulk(request: Request, session: Session) -> Response:
         try:
             await run_in_threadpool(moderate, st, queue, proof_id,
                                     cast(Literal["approved", "rejected"], decision),
-                                    session.moderator, note)
+                                    session.moderator, note, state(request).settings)
             done += 1
         except (ValueError, UnknownProofError):
             failed.append(proof_id)
