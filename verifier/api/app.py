@@ -20,6 +20,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from redis import Redis
 from rq import Queue
+from sqlalchemy.exc import DBAPIError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -117,6 +118,13 @@ def _errors(app: FastAPI) -> None:
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [".".join(str(x) for x in e["loc"]) + f": {e['msg']}" for e in exc.errors()]
         return JSONResponse({"error": "invalid request", "errors": errors}, status_code=422)
+
+    @app.exception_handler(DBAPIError)
+    async def store_down(_: Request, exc: DBAPIError) -> JSONResponse:
+        # A database outage is the operator's problem, not a bad request: say so and
+        # when to come back; nothing was half-stored (each write is one transaction).
+        return JSONResponse({"error": "the verifier's database is unavailable; retry later"},
+                            status_code=503, headers={"Retry-After": "30"})
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
