@@ -13,6 +13,10 @@ os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
 import shlex
 import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -27,6 +31,34 @@ except ImportError:  # pragma: no cover - depends on the installation
 Backend = Literal["tesserocr", "pytesseract"]
 PSM_AUTO = 3
 PSM_SINGLE_LINE = 7
+
+
+_deadline: ContextVar[float | None] = ContextVar("verifier_ocr_deadline", default=None)
+
+
+class OcrTimeout(RuntimeError):
+    """Recognition was stopped because the check's time budget ran out."""
+
+
+@contextmanager
+def deadline(at: float | None) -> Iterator[None]:
+    """Every read inside stops at ``at`` (``time.monotonic()``): the check's budget
+    is enforced inside Tesseract, not only measured after it returns."""
+    token = _deadline.set(at)
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
+def _remaining_ms() -> int | None:
+    at = _deadline.get()
+    if at is None:
+        return None
+    left = int((at - time.monotonic()) * 1000)
+    if left <= 0:
+        raise OcrTimeout("the check's time budget was spent before this read")
+    return left
 
 
 @dataclass(frozen=True)
@@ -57,7 +89,10 @@ class TesseractApi:
         api = self.api
         api.SetPageSegMode(psm)
         api.SetImage(image)
-        api.Recognize()
+        left = _remaining_ms()
+        if not api.Recognize(timeout=left or 0) and left is not None:
+            api.Clear()
+            raise OcrTimeout(f"recognition stopped after {left} ms (the check's time budget)")
         words: list[OcrWord] = []
         iterator = api.GetIterator()
         level, line = tesserocr.RIL.WORD, 0
@@ -80,8 +115,13 @@ class TesseractApi:
         import pytesseract
 
         config = f"--psm {psm} --tessdata-dir {shlex.quote(str(self.tessdata))}"
-        data = pytesseract.image_to_data(image, lang=self.langs, config=config,
-                                         output_type=pytesseract.Output.DICT)
+        left = _remaining_ms()
+        try:
+            data = pytesseract.image_to_data(image, lang=self.langs, config=config,
+                                             output_type=pytesseract.Output.DICT,
+                                             timeout=(left or 0) / 1000)
+        except RuntimeError as exc:  # pytesseract's own timeout
+            raise OcrTimeout(f"recognition stopped after {left} ms") from exc
         words: list[OcrWord] = []
         lines: dict[tuple[int, int, int], list[str]] = {}
         for i, raw in enumerate(data["text"]):

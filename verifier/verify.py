@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -25,6 +26,7 @@ from verifier.forensics import screenshot_checks
 from verifier.images import ImageProblem, LoadedImage, load_screenshots
 from verifier.models import Check, Proof, Verdict
 from verifier.ocr import OcrEngine, OcrResult
+from verifier.ocr_api import deadline as ocr_deadline
 from verifier.platforms import LiveEnv, Target, TargetError, get_adapter
 from verifier.policy import Policy
 from verifier.politeness import Politeness
@@ -197,16 +199,18 @@ class Verifier:
                   browser: bool = False) -> list[Check]:
         """A check of what the worker submitted, within its budget: not started once the
         proof's budget is spent, and ``unknown`` (each check it gave) when it overran.
-        Work in this process cannot be stopped from outside, so it is measured; a check
-        that may open pages (``browser``) is under the pool's watchdog as well."""
+        OCR is stopped inside Tesseract at the deadline; a check that may open pages
+        (``browser``) is under the pool's watchdog as well."""
         if self._proof_budget.expired:
             return [not_run(name, self.settings.proof_budget_s)]
         budget = self._check_budget()
-        if browser:
-            with self.pool.watch(budget):
+        # OCR stops inside Tesseract when the budget runs out (ocr_api.deadline).
+        with ocr_deadline(time.monotonic() + budget.remaining):
+            if browser:
+                with self.pool.watch(budget):
+                    checks = run()
+            else:
                 checks = run()
-        else:
-            checks = run()
         if budget.expired:
             return [budget.overrun(c.name) for c in checks] or [budget.overrun(name)]
         return checks
