@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-import yaml
-
 from verifier.models import Check, Proof
+from verifier.platforms.schema import DATA_DIR, read
 
 if TYPE_CHECKING:
     from playwright.sync_api import Locator
@@ -26,7 +24,7 @@ if TYPE_CHECKING:
     from verifier.settings import Settings
     from verifier.store import Store
 
-DATA_DIR = Path(__file__).with_name("data")
+__all__ = ["DATA_DIR", "Adapter", "LiveEnv", "Target", "TargetError", "load_platform_data"]
 
 
 class TargetError(ValueError):
@@ -56,13 +54,10 @@ class LiveEnv:
 
 
 def load_platform_data(platform: str) -> dict[str, Any]:
-    """Markup knowledge lives in YAML so an operator can follow a site change."""
-    path = DATA_DIR / f"{platform}.yaml"
-    with path.open(encoding="utf-8") as fh:
-        data = yaml.safe_load(fh)
-    if not isinstance(data, dict):
-        raise ValueError(f"{path}: expected a mapping")
-    return data
+    """Markup knowledge lives in YAML so an operator can follow a site change; the file
+    is checked against its schema (``platforms.schema``) first, so a mistyped key is an
+    error naming file and key rather than a wall silently never matched."""
+    return read(DATA_DIR / f"{platform}.yaml")[0]
 
 
 def reveal(found: Locator) -> None:

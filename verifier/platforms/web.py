@@ -214,7 +214,7 @@ class WebAdapter(Adapter):
     def _wall(self, page: Page, status: int) -> str | None:
         walls: dict[str, dict[str, Any]] = self.data["walls"]
         for spec in walls.values():
-            hit = status in spec.get("statuses", [])
+            hit = status in spec.get("status", [])
             if not hit and spec.get("selector"):
                 try:
                     hit = page.locator(spec["selector"]).count() > 0
