@@ -16,18 +16,11 @@ import socket
 from collections.abc import Callable, Iterable
 from urllib.parse import urlsplit
 
-PLATFORM_HOSTS: dict[str, tuple[str, ...]] = {
-    "x": ("x.com", "twitter.com", "twimg.com"),
-    "instagram": ("instagram.com", "instagr.am", "cdninstagram.com"),
-    "facebook": ("facebook.com", "fb.com", "fb.watch", "fbcdn.net"),
-    "reddit": ("reddit.com", "redd.it", "redditstatic.com"),
-    # www.googleapis.com: the YouTube Data API (subscriptions.list), not all of Google.
-    "youtube": ("youtube.com", "youtu.be", "ytimg.com", "ggpht.com", "www.googleapis.com"),
-    "tiktok": ("tiktok.com",),
-    "telegram": ("t.me", "telegram.me", "telegram.dog", "telegram.org"),
-    "github": ("github.com", "githubusercontent.com"),
-    "playstore": ("play.google.com",),
-}
+from verifier.platforms.schema import guard_hosts
+
+# Per platform, the domains (with their subdomains) the browser may open: each
+# platform's data file declares them (``guard_hosts`` in platforms/data/*.yaml).
+PLATFORM_HOSTS: dict[str, tuple[str, ...]] = guard_hosts()
 
 
 class UrlRefused(ValueError):

@@ -14,7 +14,6 @@ then from the title heading.
 
 from __future__ import annotations
 
-import contextlib
 import html as html_lib
 import json
 import re
@@ -22,7 +21,15 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from verifier.models import Check, Proof
-from verifier.platforms.base import Adapter, LiveEnv, Target, TargetError, load_platform_data
+from verifier.platforms.base import (
+    Adapter,
+    LiveEnv,
+    Target,
+    TargetError,
+    action,
+    load_platform_data,
+)
+from verifier.platforms.visit import Refused, Seen, Stop, Visit, Walls
 
 _LD_JSON = re.compile(
     r'<script[^>]*type=["\']application/ld\+json["\'][^>]*>(.*?)</script>', re.S | re.I)
@@ -56,6 +63,7 @@ class PlayStoreAdapter(Adapter):
         self.data = load_platform_data("playstore")
         self.hosts = {h.lower() for h in self.data["hosts"]}
         self.package_re = re.compile(self.data["package_pattern"])
+        self.walls = Walls(self.data["walls"])
 
     def parse_target(self, url: str) -> Target:
         parts = urlsplit(url.strip())
@@ -71,30 +79,28 @@ class PlayStoreAdapter(Adapter):
         return Target("playstore", "app", package,
                       f"{self.data['base_url']}{self.data['details_path']}?id={package}")
 
-    def live_check(self, proof: Proof, target: Target, env: LiveEnv) -> Check:
-        name = f"live.{proof.task.action}"
-        evidence: list[str] = []
-        status, html, wall, error = 0, "", None, None
-        with env.pool.context("playstore") as (ctx, info):
-            page = ctx.new_page()
+    def no_handler(self, name: str, proof: Proof, target: Target, env: LiveEnv) -> Check:
+        """No other action is visible either: the app page still says whether it exists."""
+        return self.check_app(name, proof, target, env)
+
+    @action("install")
+    def check_app(self, name: str, proof: Proof, target: Target, env: LiveEnv) -> Check:
+        with Visit(env, "playstore", record_blocked=False) as visit:
             try:
-                response = page.goto(target.url, wait_until="domcontentloaded")
-            except Exception as exc:
-                error = f"Google Play could not be opened: {exc}"
-                response = None
-            if response is not None:
-                status = response.status
-                try:
-                    html = response.text()
-                except Exception:
-                    html = page.content()
-            wall = self._wall([page.url, *info.blocked], html, status)
-            with contextlib.suppress(Exception):
-                evidence.append(env.evidence.put(page.screenshot(type="png"), "png"))
+                status, html = visit.document(visit.goto(
+                    target.url, label="Google Play", failed="could not be opened: {error}"))
+                stop: Stop | None = None
+            except Refused as refused:
+                status, html, stop = 0, "", refused
+            wall = self.walls.match(Seen(urls=[visit.page.url, *visit.blocked], text=html,
+                                         status=status))
+            visit.shot()
+        evidence = visit.evidence
         if wall:
-            return self.unknown(name, f"{wall}; the app page could not be checked", evidence)
-        if error or response is None:
-            return self.unknown(name, error or "Google Play sent nothing", evidence)
+            return self.unknown(name, f"{wall[1]}; the app page could not be checked", evidence)
+        if stop is not None or status == 0:
+            return self.unknown(name, stop.detail if stop else "Google Play sent nothing",
+                                evidence)
         if status == 404:
             return Check(name=name, outcome="fail", evidence=evidence,
                          detail=f"the app page does not exist: Google Play has no app "
@@ -112,12 +118,3 @@ class PlayStoreAdapter(Adapter):
         return Check(name=name, outcome="skipped", evidence=evidence,
                      detail=f"{INVISIBLE}; the app exists: \u201c{title}\u201d "
                             f"({target.key}); the proof screenshot decides")
-
-    def _wall(self, urls: list[str], html: str, status: int) -> str | None:
-        for spec in self.data["walls"].values():
-            hit = any(part in u for part in spec.get("url_contains", []) for u in urls)
-            hit = hit or status in spec.get("status", [])
-            hit = hit or (bool(html) and any(t in html for t in spec.get("text", [])))
-            if hit:
-                return str(spec["reason"])
-        return None

@@ -23,19 +23,19 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
-from playwright.sync_api import Page
-
-from verifier.browser.pool import ContextInfo
 from verifier.models import Check, Outcome, Proof
 from verifier.platforms.base import (
     Adapter,
+    Handler,
     LiveEnv,
     Target,
     TargetError,
+    action,
     load_platform_data,
     reveal,
 )
 from verifier.platforms.telegram_preview import Message, Preview, parse_preview
+from verifier.platforms.visit import Refused, Seen, Visit, Walls
 from verifier.platforms.youtube_data import comment_text_problem
 
 JOIN_HIDDEN = "Telegram shows a channel's members only to its admins"
@@ -58,6 +58,7 @@ class TelegramAdapter(Adapter):
         self.username_re = re.compile(self.data["username_pattern"])
         self.reserved = {p.lower() for p in self.data["reserved_paths"]}
         self.classes: dict[str, str] = dict(self.data["classes"])
+        self.walls = Walls(self.data["walls"])
 
     # -- targets -----------------------------------------------------------------------
     def parse_target(self, url: str) -> Target:
@@ -91,73 +92,67 @@ class TelegramAdapter(Adapter):
         return Target("telegram", "group", channel, f"{base}/{channel}")
 
     # -- live checks -------------------------------------------------------------------
-    def live_check(self, proof: Proof, target: Target, env: LiveEnv) -> Check:
-        action = proof.task.action
-        name = f"live.{action}"
-        private = target.key.startswith((self.data["invite_prefix"], "c/"))
-        if action == "join":
-            if private:
-                return Check(name=name, outcome="skipped",
-                             detail=f"{JOIN_HIDDEN}, and this is a private group or channel "
-                                    "(invite link): nobody outside can see it; the proof "
-                                    "screenshot decides")
-            return self._join(name, target, env)
-        if action == "comment":
-            if target.kind != "post":
-                return self.unknown(name, "a comment task needs a post URL "
-                                          "(https://t.me/CHANNEL/POST), got a channel")
-            if private:
-                return Check(name=name, outcome="skipped",
-                             detail="the post is in a private channel: only its members see "
-                                    "the comments; the proof screenshot decides")
-            handle = (proof.worker.handle or "").strip()
-            if not handle:
-                return self.unknown(name, "the proof gives no Telegram username or name for the "
-                                          "worker, so their comment cannot be looked up")
-            return self._comment(name, proof, handle, target, env)
+    def _private(self, target: Target) -> bool:
+        return target.key.startswith((self.data["invite_prefix"], "c/"))
+
+    @action("join")
+    def check_join(self, name: str, proof: Proof, target: Target, env: LiveEnv) -> Check:
+        if self._private(target):
+            return Check(name=name, outcome="skipped",
+                         detail=f"{JOIN_HIDDEN}, and this is a private group or channel "
+                                "(invite link): nobody outside can see it; the proof "
+                                "screenshot decides")
+        return self._join(name, target, env)
+
+    @action("comment", kinds=("post",))
+    def check_comment(self, name: str, proof: Proof, target: Target, env: LiveEnv) -> Check:
+        if self._private(target):
+            return Check(name=name, outcome="skipped",
+                         detail="the post is in a private channel: only its members see "
+                                "the comments; the proof screenshot decides")
+        handle = (proof.worker.handle or "").strip()
+        if not handle:
+            return self.unknown(name, "the proof gives no Telegram username or name for the "
+                                      "worker, so their comment cannot be looked up")
+        return self._comment(name, proof, handle, target, env)
+
+    def wrong_kind(self, name: str, act: str, spec: Handler, target: Target) -> Check:
+        return self.unknown(name, "a comment task needs a post URL "
+                                  "(https://t.me/CHANNEL/POST), got a channel")
+
+    def no_handler(self, name: str, proof: Proof, target: Target, env: LiveEnv) -> Check:
         return Check(name=name, outcome="skipped",
-                     detail=f"Telegram has no {action} action a third party can see; the proof "
-                            "screenshot decides")
+                     detail=f"Telegram has no {proof.task.action} action a third party can "
+                            "see; the proof screenshot decides")
 
     # -- pages -------------------------------------------------------------------------
-    def _open(self, page: Page, url: str, info: ContextInfo) -> Opened:
+    def _open(self, visit: Visit, url: str) -> Opened:
         opened = Opened(url=url)
         try:
-            response = page.goto(url, wait_until="domcontentloaded")
-        except Exception as exc:
-            opened.blocked = f"Telegram could not be opened at {url}: {exc}"
+            response = visit.goto(url, label="Telegram")
+        except Refused as refused:
+            opened.blocked = refused.detail
             return opened
         if response is None:
             opened.blocked = f"Telegram sent nothing for {url}"
             return opened
-        opened.status, opened.url = response.status, page.url
-        try:
-            opened.html = response.text()
-        except Exception:
-            opened.html = page.content()
-        for spec in self.data["walls"].values():
-            if opened.status in spec.get("status", []) or any(
-                    t in opened.html for t in spec.get("text", [])):
-                opened.blocked = str(spec["reason"])
+        opened.status, opened.html = visit.document(response)
+        opened.url = visit.page.url
+        wall = self.walls.match(Seen(status=opened.status, text=opened.html))
+        if wall is not None:
+            opened.blocked = wall[1]
         if opened.blocked is None and opened.status >= 500:
             opened.blocked = f"Telegram answered {opened.status} for {url}"
         return opened
-
-    def _shot(self, page: Page, env: LiveEnv, evidence: list[str]) -> None:
-        try:
-            evidence.append(env.evidence.put(page.screenshot(type="png"), "png"))
-        except Exception:
-            return
 
     # -- join: only that the channel exists ------------------------------------------------
     def _join(self, name: str, target: Target, env: LiveEnv) -> Check:
         channel = target.owner or target.key
         url = self.data["base_url"] + self.data["preview_path"].format(channel=channel)
-        evidence: list[str] = []
-        with env.pool.context("telegram") as (ctx, info):
-            page = ctx.new_page()
-            opened = self._open(page, url, info)
-            self._shot(page, env, evidence)
+        with Visit(env, "telegram", record_blocked=False) as visit:
+            opened = self._open(visit, url)
+            visit.shot()
+        evidence = visit.evidence
         if opened.blocked:
             return self.unknown(name, f"{opened.blocked}; the channel could not be checked",
                                 evidence)
@@ -177,29 +172,27 @@ class TelegramAdapter(Adapter):
         channel, post = target.key.split("/", 1)
         url = self.data["discussion_url"].format(base=self.data["base_url"], channel=channel,
                                                  post=post)
-        evidence: list[str] = []
-        with env.pool.context("telegram") as (ctx, info):
-            page = ctx.new_page()
-            outcome, detail, found = self._scan(page, url, handle, target, proof, env, info)
+        with Visit(env, "telegram", record_blocked=False) as visit:
+            outcome, detail, found = self._scan(visit, url, handle, target, proof, env)
             if found is not None:
-                evidence.append(env.evidence.put_json({
+                visit.put_json({
                     "post": target.key, "comment_id": found.comment_id,
                     "author": found.author_name, "author_url": found.author_url,
-                    "text": found.text}))
-                reveal(page.locator(self.data["selectors"]["comment"]).filter(
+                    "text": found.text})
+                reveal(visit.page.locator(self.data["selectors"]["comment"]).filter(
                     has_text=found.text[:60]))
-            self._shot(page, env, evidence)
-        return Check(name=name, outcome=outcome, detail=detail, evidence=evidence)
+            visit.shot()
+        return Check(name=name, outcome=outcome, detail=detail, evidence=visit.evidence)
 
-    def _scan(self, page: Page, url: str, handle: str, target: Target, proof: Proof,
-              env: LiveEnv, info: ContextInfo) -> tuple[Outcome, str, Message | None]:
+    def _scan(self, visit: Visit, url: str, handle: str, target: Target, proof: Proof,
+              env: LiveEnv) -> tuple[Outcome, str, Message | None]:
         """Read the discussion pages, newest first: (outcome, detail, the worker's comment)."""
         who = f"@{handle.lstrip('@')}" if self.username_re.match(handle.lstrip("@")) else handle
         task = proof.task
         seen, pages = 0, 0
         mismatch: tuple[Message, str] | None = None
         while True:
-            opened = self._open(page, url, info)
+            opened = self._open(visit, url)
             pages += 1
             if opened.blocked:
                 return "unknown", f"{opened.blocked}; the comments could not be checked", None

@@ -19,11 +19,18 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from playwright.sync_api import Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from verifier.models import Check, Proof
-from verifier.platforms.base import Adapter, LiveEnv, Target, TargetError, load_platform_data
+from verifier.platforms.base import (
+    Adapter,
+    LiveEnv,
+    Target,
+    TargetError,
+    action,
+    load_platform_data,
+)
+from verifier.platforms.visit import Seen, Visit, Walls
 from verifier.sites import (
     CODE_HEX_DIGITS,
     CODE_PREFIX,
@@ -44,6 +51,7 @@ class WebAdapter(Adapter):
 
     def __init__(self) -> None:
         self.data = load_platform_data("web")
+        self.walls = Walls(self.data["walls"])
 
     # -- targets -----------------------------------------------------------
     def parse_target(self, url: str) -> Target:
@@ -139,15 +147,17 @@ class WebAdapter(Adapter):
         return None
 
     # -- live checks -----------------------------------------------------------
-    def live_check(self, proof: Proof, target: Target, env: LiveEnv) -> Check:
-        action = proof.task.action
-        name = f"live.{action}"
-        if action == "visit":
-            return Check(name=name, outcome="skipped",
-                         detail="a visit leaves no public trace; the completion code decides")
-        if action != "signup":
-            return self.unknown(name, f"web tasks are signups and visits; {action} is not an "
-                                      "action on a web site")
+    @action("visit")
+    def check_visit(self, name: str, proof: Proof, target: Target, env: LiveEnv) -> Check:
+        return Check(name=name, outcome="skipped",
+                     detail="a visit leaves no public trace; the completion code decides")
+
+    def no_handler(self, name: str, proof: Proof, target: Target, env: LiveEnv) -> Check:
+        return self.unknown(name, f"web tasks are signups and visits; {proof.task.action} is "
+                                  "not an action on a web site")
+
+    @action("signup")
+    def check_signup(self, name: str, proof: Proof, target: Target, env: LiveEnv) -> Check:
         site, problem = self._site(target, env)
         if site is None:
             return self.unknown(name, problem)
@@ -168,9 +178,8 @@ class WebAdapter(Adapter):
     def _member_page(self, name: str, site: Site, handle: str, url: str,
                      env: LiveEnv) -> Check:
         spec: dict[str, Any] = self.data["member_page"]
-        evidence: list[str] = []
-        with env.pool.context("web") as (ctx, info):
-            page = ctx.new_page()
+        with Visit(env, "web", record_blocked=False) as visit:
+            page, info, evidence = visit.open_page(), visit.info, visit.evidence
             try:
                 response = page.goto(url, wait_until="domcontentloaded")
             except PlaywrightTimeout:
@@ -192,14 +201,15 @@ class WebAdapter(Adapter):
             evidence.append(env.evidence.put_json({"url": url, "status": status,
                                                    "session": info.session_used,
                                                    "events": info.events}))
-            wall = self._wall(page, status)
+            wall = self.walls.match(Seen(status=status,
+                                         has=lambda selector: page.locator(selector).count() > 0))
             moved = _moved_to(page.url, url)
         if info.events or moved:
             did = [*info.events, *([f"navigated away to {moved}"] if moved else [])]
             return self.unknown(name, f"the member page {url} {'; '.join(did)}: a member page "
                                       "does not do that, so its answer is not taken", evidence)
         if wall:
-            return self.unknown(name, f"{wall}; the signup could not be checked", evidence)
+            return self.unknown(name, f"{wall[1]}; the signup could not be checked", evidence)
         if status in spec["member_statuses"]:
             return Check(name=name, outcome="pass", evidence=evidence,
                          detail=f"{handle} is a member of {site.host}: the member page {url} "
@@ -210,19 +220,6 @@ class WebAdapter(Adapter):
                                 f"answered {status}")
         return self.unknown(name, f"{site.host} answered {status} for the member page {url}",
                             evidence)
-
-    def _wall(self, page: Page, status: int) -> str | None:
-        walls: dict[str, dict[str, Any]] = self.data["walls"]
-        for spec in walls.values():
-            hit = status in spec.get("statuses", [])
-            if not hit and spec.get("selector"):
-                try:
-                    hit = page.locator(spec["selector"]).count() > 0
-                except Exception:
-                    hit = False
-            if hit:
-                return str(spec["reason"])
-        return None
 
 
 def _why_not_opened(exc: Exception, blocked: list[str], events: list[str]) -> str:

@@ -1,0 +1,59 @@
+"""The one wall matcher and the stop vocabulary every adapter's visit uses."""
+
+from __future__ import annotations
+
+from verifier.models import Check
+from verifier.platforms.schema import platform_model, platforms
+from verifier.platforms.visit import LayoutChanged, NotFound, Refused, Seen, Stop, Wall, Walls
+from verifier.politeness import wall_kind
+
+
+def test_walls_match_in_the_files_order_on_what_the_page_showed() -> None:
+    walls = Walls(platform_model("youtube").walls)
+    assert walls.match(Seen(urls=["https://consent.youtube.com/m?x"])) == (
+        "consent", platform_model("youtube").walls["consent"].reason)
+    assert walls.match(Seen(status=429))[0] == "rate_limit"  # type: ignore[index]
+    assert walls.match(Seen(player_reason="Sign in to confirm you're not a bot"))[0] == "login"  # type: ignore[index]
+    assert walls.match(Seen(status=200, text="<html>a video</html>")) is None
+
+
+def test_a_selector_and_a_title_are_walls_too() -> None:
+    web = Walls(platform_model("web").walls)
+    assert web.match(Seen(status=200, has=lambda s: "password" in s))[0] == "login"  # type: ignore[index]
+    assert web.match(Seen(status=200, has=lambda s: False)) is None
+
+    def broken(_selector: str) -> bool:
+        raise RuntimeError("page closed")
+
+    assert web.match(Seen(status=200, has=broken)) is None
+    fb = Walls(platform_model("facebook").walls)
+    assert fb.match(Seen(title="log in to facebook"))[0] == "login"  # type: ignore[index]
+
+
+def test_every_wall_sentence_is_one_politeness_recognises() -> None:
+    for platform in platforms():
+        for kind, spec in platform_model(platform).walls.items():
+            hit = Wall(kind, spec.reason)
+            check = Check(name="live.x", outcome=hit.outcome,
+                          detail=f"{hit.detail}; the check could not be checked")
+            assert wall_kind(platform, check) == kind
+
+
+def test_stops_carry_their_outcome_and_sentence() -> None:
+    assert Wall("login", "asked to log in").outcome == "unknown"
+    assert LayoutChanged("no list").detail == "layout changed: no list"
+    assert NotFound("no such account").outcome == "fail"
+    assert Refused("could not be opened").outcome == "unknown"
+    assert all(issubclass(c, Stop) for c in (Wall, LayoutChanged, NotFound, Refused))
+
+
+def test_actions_are_registered_per_platform_by_decorator() -> None:
+    from verifier.platforms.playstore import PlayStoreAdapter
+    from verifier.platforms.telegram import TelegramAdapter
+    from verifier.platforms.web import WebAdapter
+
+    assert set(TelegramAdapter.handlers) == {"join", "comment"}
+    assert TelegramAdapter.handlers["comment"].kinds == ("post",)
+    assert set(WebAdapter.handlers) == {"visit", "signup"}
+    assert set(PlayStoreAdapter.handlers) == {"install"}
+    assert not any(h.session for h in TelegramAdapter.handlers.values())
