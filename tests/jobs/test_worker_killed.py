@@ -94,11 +94,17 @@ def test_worker_killed_mid_proof_its_proof_comes_back_once(tmp_path: Path, sandb
     wait_for("the killed worker's job is seen as not live",
              lambda: live_job(queue, job.id) is None, ALIVE_TTL * 3)
 
-    second = subprocess.run([*command, "--burst"], env=env, capture_output=True, text=True,
-                            timeout=240)
-    assert second.returncode == 0, second.stderr[-2000:]
+    # A second worker's sweeper brings the proof back. On a loaded machine its first try
+    # may fail (and be retried by RQ after 5 and 20 s): a burst worker then runs again.
+    for _ in range(3):
+        second = subprocess.run([*command, "--burst"], env=env, capture_output=True,
+                                text=True, timeout=240)
+        assert second.returncode == 0, second.stderr[-2000:]
+        if store.get_verdict(proof.id).status != "pending":
+            break
+        time.sleep(25)
     verdict = store.get_verdict(proof.id)
-    assert verdict.status == "approved", verdict.reasons
+    assert verdict.status == "approved", (verdict.reasons, second.stderr[-3000:])
     assert len(store.attempts(proof.id)) == 1  # one decision, by the second worker
     assert store.retries_of(proof.id) == 1  # the sweeper brought it back once
 

@@ -18,13 +18,14 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from jobs.connections import PrivateRedis
 from jobs.worker import run_worker
 from tests.verifier.review.seed import Receiver, Served, days_ago, seed_flagged, settings_for
 from verifier.api import create_app
 from verifier.browser.launch import launch_options
+from verifier.browser.pool import _PLAYWRIGHT
 from verifier.evidence import EvidenceStore
 from verifier.review import create_moderator
 from verifier.store import Store
@@ -34,10 +35,15 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as pw:
+    # The process's one Playwright driver: the sync API refuses a second one in a
+    # thread, and the verifier's warm pool may already hold it in this test session.
+    pw = _PLAYWRIGHT.acquire()
+    try:
         b = pw.chromium.launch(**launch_options(None, pw.chromium.executable_path))
         yield b
         b.close()
+    finally:
+        _PLAYWRIGHT.release()
 
 
 @pytest.fixture
