@@ -60,7 +60,8 @@ def test_bench_runs_both_arms_on_the_same_proofs() -> None:
 
 def test_sampler_counts_a_child_process_and_its_memory() -> None:
     child = subprocess.Popen([sys.executable, "-c",
-                              "b = bytearray(b'x' * 64 * 1024 * 1024); import time; time.sleep(30)"])
+                              "b = bytearray(b'x' * 64 * 1024 * 1024); "
+                              "import time; time.sleep(30)"])
     try:
         assert child.pid in tree(os.getpid())
         sampler = TreeSampler(child.pid)
