@@ -4,12 +4,14 @@ The test generates the corpus into a temporary directory and evaluates it with
 two processes, as ``verifier corpus generate`` and ``verifier eval`` do, and
 holds the verifier to the issue's bar: no fraudulent proof approved, at least
 95 % of the genuine proofs approved where a live check exists (L/S cells),
-and a reason on every flag. It prints the report (``pytest -s`` shows it).
+and a reason on every flag. It prints the report (``pytest -s`` shows it),
+per class (fraud kind, genuine sandbox page or app layout) and per script.
 
 By default it takes a stratified third of the corpus (every cell keeps its
-share of genuine and fraudulent proofs), to keep the suite's run time in
-check; ``VERIFIER_CORPUS_SIZE=all`` runs the whole corpus (335 proofs), as
-the README's figures do.
+share of genuine and fraudulent proofs; the pages drawn in the apps'
+layouts, with their distractors and JPEG phone captures, are kept whole),
+to keep the suite's run time in check; ``VERIFIER_CORPUS_SIZE=all`` runs the
+whole corpus (345 proofs).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import pytest
 from click.testing import CliRunner
 
 from fixtures.corpus import CORPUS_WORLD, generate, label, proof_json
-from fixtures.corpus_spec import CELLS, FRAUD_KINDS, plan, select
+from fixtures.corpus_spec import CELLS, FRAUD_KINDS, LAYOUT_FRAUD, LAYOUTS, MUST_FAIL, plan, select
 from fixtures.sandbox.web import completion_code
 from fixtures.sandbox.world import load_world
 from verifier.cli import main
@@ -63,15 +65,35 @@ def test_the_plan_covers_every_cell_language_and_fraud_kind() -> None:
     assert all(i.expected == "flagged" for i in items if i.kind != "genuine" or i.cap == "P")
 
 
+def test_the_plan_draws_the_apps_layouts_with_their_frauds() -> None:
+    """Issue 12: X and YouTube also as the apps lay them out, genuine in every
+    language (approved where a live check exists), phone captures as JPEG 60-80,
+    and the two frauds only such pages carry, each with the check that must see it."""
+    drawn = [i for i in plan() if i.layout == "app"]
+    assert {(i.cell.platform, i.cell.action) for i in drawn} == set(LAYOUTS)
+    genuine = [i for i in drawn if i.kind == "genuine"]
+    assert {i.shot.locale for i in genuine if i.shot} == {"en", "bn", "hi"}
+    assert all(i.expected == "approved" and i.cap in ("L", "S") for i in genuine)
+    assert {i.kind for i in drawn} - {"genuine"} == set(LAYOUT_FRAUD) == set(MUST_FAIL)
+    assert all(i.expected == "flagged" for i in drawn if i.kind != "genuine")
+    shots = [i.shot for i in drawn if i.shot]
+    assert all(60 <= s.jpeg <= 80 for s in shots if s.device == "phone")
+    assert {s.device for s in shots} == {"desktop", "phone"}
+    edited = [i.shot for i in drawn if i.kind == "edited_display_name"]
+    assert all(s and s.shown_name and s.viewer != s.shown_name for s in edited)
+    assert all(i.shot and not i.shot.done for i in drawn if i.kind == "suggested_done")
+
+
 def test_a_stratified_part_keeps_every_cell_and_every_original() -> None:
     items = plan()
     part = select(items, THIRD)
-    assert 90 <= len(part) <= 130
+    assert 90 <= len(part) <= 135
     assert {(i.cell.platform, i.cell.action) for i in part} == {
         (c.platform, c.action) for c in CELLS}
     kept = {i.id for i in part}
     assert all(i.source in kept for i in part if i.source)
     assert {i.shot.locale for i in part if i.shot and i.kind == "genuine"} == {"en", "bn", "hi"}
+    assert {i.id for i in plan() if i.layout == "app"} <= kept
 
 
 # -- generated and evaluated ----------------------------------------------------------------

@@ -37,6 +37,9 @@ class CorpusError(ValueError):
     """The corpus directory is not complete or not consistent."""
 
 
+SCRIPTS = {"en": "Latin (en)", "bn": "Bengali (bn)", "hi": "Devanagari (hi)"}
+
+
 @dataclass(frozen=True)
 class Label:
     id: str
@@ -49,6 +52,21 @@ class Label:
     theme: str = "-"
     device: str = "-"
     wave: int = 0
+    layout: str = "-"  # the screenshot: "sandbox" page, "app" layout (drawn), "-" none
+    jpeg: int = 0  # the JPEG quality it was passed on at (0: PNG)
+    must_fail: str = ""  # the screenshot check that must fail on this fraud ("" none)
+
+    @property
+    def script(self) -> str:
+        return SCRIPTS.get(self.locale, "no screenshot")
+
+    @property
+    def proof_class(self) -> str:
+        """A fraud kind, or the genuine proofs by what their screenshot is drawn from."""
+        if self.fraud:
+            return self.kind
+        return {"app": "genuine, app layout", "sandbox": "genuine, sandbox page"}.get(
+            self.layout, "genuine, no screenshot")
 
     @property
     def genuine(self) -> bool:
@@ -84,6 +102,12 @@ class Report:
     @property
     def fraud_approved(self) -> list[Label]:
         return [lb for lb in self.labels if lb.fraud and self.status(lb) == "approved"]
+
+    def check_outcome(self, label: Label, name: str) -> str:
+        """What the named check of this proof's verdict said ("missing" without it)."""
+        outcome = self.outcomes.get(label.id)
+        found = [o for n, o, _ in outcome.checks if n == name] if outcome else []
+        return found[0] if found else "missing"
 
     def flagged_without_reason(self) -> list[Label]:
         return [lb for lb in self.labels if self.status(lb) == "flagged"

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 
-from verifier.evaluate import Label, Report
+from verifier.evaluate import SCRIPTS, Label, Report
 
 DECIDED = ("approved", "flagged")
 REASON_SAMPLES = 2
@@ -74,13 +74,53 @@ def genuine_rates(report: Report) -> list[str]:
              f"  P cells (proof only):            {p_ok:>4}/{p_n:<4} {_pct(p_ok, p_n)}"
              + (f"   (under the policy {report.policy})" if report.policy else
                 "   (the default policy leaves these to a moderator)")]
-    for what, attr in (("language", "locale"), ("device", "device"), ("theme", "theme")):
+    for what, attr in (("language", "locale"), ("device", "device"), ("theme", "theme"),
+                       ("screenshot", "layout")):
         parts = []
         for value in sorted({getattr(lb, attr) for lb in live}):
             sub = [lb for lb in live if getattr(lb, attr) == value]
             a, m = _rate(report, sub)
             parts.append(f"{value} {a}/{m}")
         lines.append(f"  L/S by {what}: " + ", ".join(parts))
+    return lines
+
+
+def per_class(report: Report) -> list[str]:
+    """Each fraud kind and each kind of genuine screenshot, overall and per script:
+    right decisions out of proofs, so a class that fails in one script shows."""
+    scripts = [*SCRIPTS.values(), "no screenshot"]
+    classes = sorted({lb.proof_class for lb in report.labels},
+                     key=lambda c: (not c.startswith("genuine"), c))
+    lines = ["Per class and script (right decisions / proofs; genuine P-cell proofs are "
+             "right when flagged)",
+             f"  {'class':28}{'all':>10}" + "".join(f"{s:>17}" for s in scripts)]
+    for name in classes:
+        group = [lb for lb in report.labels if lb.proof_class == name]
+        cells = []
+        for members in (group, *([lb for lb in group if lb.script == s] for s in scripts)):
+            right = sum(report.status(lb) == lb.expected for lb in members)
+            cells.append(f"{right}/{len(members)}" if members else "-")
+        lines.append(f"  {name:28}{cells[0]:>10}" + "".join(f"{c:>17}" for c in cells[1:]))
+    return lines
+
+
+def screenshot_catches(report: Report) -> list[str]:
+    """Fraud the live check flags anyway: did the screenshot's own check see it too?"""
+    by_kind: dict[str, list[Label]] = defaultdict(list)
+    for label in report.labels:
+        if label.must_fail:
+            by_kind[label.kind].append(label)
+    if not by_kind:
+        return []
+    lines = ["Fraud the screenshot itself must give away (the check, failed / proofs)"]
+    for kind in sorted(by_kind):
+        labels = by_kind[kind]
+        check = labels[0].must_fail
+        caught = [lb for lb in labels if report.check_outcome(lb, check) == "fail"]
+        missed = ", ".join(f"{lb.id} ({report.check_outcome(lb, check)})" for lb in labels
+                           if lb not in caught)
+        lines.append(f"  {kind}: {check} {len(caught)}/{len(labels)}"
+                     + (f"; not failed: {missed}" if missed else ""))
     return lines
 
 
@@ -156,13 +196,11 @@ def format_report(report: Report) -> str:
         [head], confusion(report), genuine_rates(report),
         breakdown(report, "Per action", lambda lb: lb.action),
         breakdown(report, "Per platform", lambda lb: lb.platform),
-        breakdown(report, "Per fraud kind", lambda lb: lb.kind),
-        breakdown(report, "Per script (screenshot language)", lambda lb: {
-            "en": "Latin (en)", "bn": "Bengali (bn)", "hi": "Devanagari (hi)"}.get(
-                lb.locale, "no screenshot")),
+        breakdown(report, "Per script (screenshot language)", lambda lb: lb.script),
+        per_class(report), screenshot_catches(report),
         fraud_approved(report), genuine_flagged(report), reason_samples(report),
         [f"Flagged proofs without a reason: {len(without) or 'none'}"]
         + [f"  {lb.id}" for lb in without],
         throughput(report),
     ]
-    return "\n\n".join("\n".join(lines) for lines in sections)
+    return "\n\n".join("\n".join(lines) for lines in sections if lines)
