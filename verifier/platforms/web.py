@@ -198,12 +198,19 @@ class WebAdapter(Adapter):
             except PlaywrightTimeout:
                 return self.unknown(name, f"{url} answered {status} but never let itself be "
                                           "captured: a script on it kept the page busy")
+            except Exception as exc:  # the page went away under the capture
+                moved = _moved_to(page.url, url)
+                if not moved and not info.events:
+                    return self.unknown(name, f"{url} answered {status} but could not be "
+                                              f"captured: {str(exc).splitlines()[0]}")
             evidence.append(env.evidence.put_json({"url": url, "status": status,
                                                    "session": info.session_used,
                                                    "events": info.events}))
-            wall = self.walls.match(Seen(status=status,
-                                         has=lambda selector: page.locator(selector).count() > 0))
             moved = _moved_to(page.url, url)
+            wall = None
+            if not moved and not info.events:
+                wall = self.walls.match(Seen(
+                    status=status, has=lambda selector: page.locator(selector).count() > 0))
         if info.events or moved:
             did = [*info.events, *([f"navigated away to {moved}"] if moved else [])]
             return self.unknown(name, f"the member page {url} {'; '.join(did)}: a member page "
