@@ -99,6 +99,7 @@ def test_a_stratified_part_keeps_every_cell_and_every_original() -> None:
 # -- generated and evaluated ----------------------------------------------------------------
 
 
+@pytest.mark.timeout(900)  # whole flows on real processes: minutes, more on a busy machine
 @pytest.mark.integration
 def test_corpus_accuracy(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"

@@ -80,6 +80,7 @@ class Workers:
                 proc.wait()
 
 
+@pytest.mark.timeout(900)  # whole flows on real processes: minutes, more on a busy machine
 def test_every_proof_decided_once_and_every_webhook_delivered_under_faults(
         tmp_path: Path, sandbox_for) -> None:
     world = tmp_path / "world.yaml"

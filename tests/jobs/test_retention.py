@@ -162,6 +162,7 @@ def reverify_cli(settings: Settings, expected_jobs: int, *args: str) -> dict[str
     return dict(json.loads(out.strip().splitlines()[-1]))
 
 
+@pytest.mark.timeout(900)  # whole flows on real processes: minutes, more on a busy machine
 def test_reverify_reports_exactly_the_undone_actions(tmp_path, sandbox_for, redis_server,
                                                      receiver):
     sandbox = sandbox_for(DEMO_WORLD)
@@ -246,6 +247,7 @@ def test_reverify_reports_exactly_the_undone_actions(tmp_path, sandbox_for, redi
     assert rates["github"].dropped == 1 and rates["github"].held == 2
 
 
+@pytest.mark.timeout(900)  # whole flows on real processes: minutes, more on a busy machine
 def test_scheduled_rechecks_after_approval(tmp_path, sandbox_for, redis_server, receiver):
     world = tmp_path / "world.yaml"
     world.write_text("""

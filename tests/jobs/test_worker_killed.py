@@ -49,6 +49,7 @@ def wait_for(what: str, condition: Callable[[], object], seconds: float) -> obje
     raise AssertionError(f"not within {seconds} s: {what}")
 
 
+@pytest.mark.timeout(900)  # whole flows on real processes: minutes, more on a busy machine
 def test_worker_killed_mid_proof_its_proof_comes_back_once(tmp_path: Path, sandbox_for,
                                                            redis_server) -> None:
     world = tmp_path / "world.yaml"
