@@ -1,8 +1,8 @@
 """How much of what a screenshot shows the verifier's OCR reads: real and rendered pages.
 
-Why: forensics (``verifier/forensics.py``) and duplicate detection lean on
+Why: forensics (``verifier/forensics/screenshots.py``) and duplicate detection lean on
 ``OcrEngine.read_auto``; this measures, per image, which of the strings a
-person sees on it OCR returns, exactly and as ``verifier.textmatch`` finds
+person sees on it OCR returns, exactly and as ``verifier.forensics.textmatch`` finds
 them (OCR slips forgiven, other accounts never accepted).
 
 * Real screenshots: the 19 in ``../shared/realdata/screenshots``; the
@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import os
 
-os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # as verifier.ocr does, before tesseract loads
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # as forensics.ocr does, before tesseract loads
 
 import argparse
 import io
@@ -45,9 +45,9 @@ sys.path.insert(0, str(REPO))
 
 from fixtures.proofgen import ProofRenderer, Shot  # noqa: E402
 from fixtures.sandbox.server import SandboxServer  # noqa: E402
-from verifier.forensics import NEGATIVE_WORDS, STATE_WORDS, find_state  # noqa: E402
-from verifier.ocr import OcrEngine  # noqa: E402
-from verifier.textmatch import find_handle, find_phrase  # noqa: E402
+from verifier.forensics.ocr import OcrEngine  # noqa: E402
+from verifier.forensics.screenshots import NEGATIVE_WORDS, STATE_WORDS, find_state  # noqa: E402
+from verifier.forensics.textmatch import find_handle, find_phrase  # noqa: E402
 
 REALDATA = (REPO / "../shared/realdata").resolve()
 # "@name", or a name joined by "_" or "." ("elli.n.q"): compared as a handle.

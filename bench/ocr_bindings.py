@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 
-os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # as verifier.ocr does, before tesseract loads
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # as forensics.ocr does, before tesseract loads
 
 import argparse
 import platform
@@ -31,7 +31,7 @@ from PIL import Image
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from verifier.ocr import OcrEngine, find_tessdata, prepare  # noqa: E402
+from verifier.forensics.ocr import OcrEngine, find_tessdata, prepare  # noqa: E402
 
 DEFAULT_IMAGE = REPO / "../shared/realdata/screenshots/nitter_twitter_profile_framasoft.png"
 

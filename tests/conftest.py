@@ -16,7 +16,7 @@ from fixtures.sandbox.world import load_world
 from jobs.connections import PrivateRedis
 from tests.pg import PrivatePostgres
 from verifier.browser.pool import BrowserPool
-from verifier.ocr import OcrEngine
+from verifier.forensics.ocr import OcrEngine
 from verifier.settings import Settings
 from verifier.verify import Verifier, build_guard
 

@@ -30,8 +30,8 @@ from fixtures.corpus_spec import CELLS, FRAUD_KINDS, LAYOUT_FRAUD, LAYOUTS, MUST
 from fixtures.sandbox.web import completion_code
 from fixtures.sandbox.world import load_world
 from verifier.cli import main
-from verifier.evaluate import load_labels, run
-from verifier.evaluate_report import format_report
+from verifier.tools.evaluate import load_labels, run
+from verifier.tools.evaluate_report import format_report
 
 PLATFORMS = {"x", "instagram", "facebook", "reddit", "youtube", "tiktok", "telegram", "github",
              "web", "playstore"}

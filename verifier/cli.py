@@ -208,7 +208,7 @@ def demo(world: Path | None, keep_running: bool, home: Path | None) -> None:
                                  "bundled demo world).")
 def bench(count: int, world: Path | None) -> None:
     """Time one warm browser against a browser launched per proof, on the same proofs."""
-    from verifier.bench import BenchError, format_report, run
+    from verifier.tools.bench import BenchError, format_report, run
 
     try:
         report = run(count, world, log=lambda line: click.echo(line, err=True))
@@ -250,8 +250,8 @@ def corpus_generate(out_dir: Path, world: Path | None, size: int | None) -> None
 def eval_corpus(corpus_dir: Path, processes: int, home: Path | None,
                 policy: Path | None, realdata: bool) -> None:
     """Verify a labelled corpus and print the confusion matrix; exit 1 if fraud got through."""
-    from verifier.evaluate import CorpusError, run
-    from verifier.evaluate_report import format_report
+    from verifier.tools.evaluate import CorpusError, run
+    from verifier.tools.evaluate_report import format_report
 
     try:
         report = run(corpus_dir, processes=processes, home=home, policy=policy,
@@ -260,7 +260,7 @@ def eval_corpus(corpus_dir: Path, processes: int, home: Path | None,
         raise click.UsageError(str(exc)) from exc
     click.echo(format_report(report))
     if realdata:
-        from verifier.evaluate_real import report as real_report
+        from verifier.tools.evaluate_real import report as real_report
 
         click.echo("\n" + real_report())
     if report.fraud_approved:

@@ -22,8 +22,8 @@ from typing import Any
 
 import yaml
 
-from verifier.copytext import SAME_TEXT
-from verifier.duplicates import NEAR_DISTANCE, DuplicateRules
+from verifier.forensics.copytext import SAME_TEXT
+from verifier.forensics.duplicates import NEAR_DISTANCE, DuplicateRules
 from verifier.models import ACTIONS, PLATFORMS, Check, Proof, Status
 
 BUNDLED_POLICY = Path(__file__).with_name("policy.yaml")

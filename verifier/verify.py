@@ -17,23 +17,23 @@ from typing import Any
 import httpx
 
 from verifier import __version__
-from verifier.accounts import account_checks
 from verifier.browser.pool import BrowserPool
 from verifier.budget import Budget, not_run
-from verifier.duplicates import duplicate_checks
 from verifier.evidence import EvidenceStore
-from verifier.forensics import screenshot_checks
-from verifier.images import ImageProblem, LoadedImage, load_screenshots
+from verifier.forensics.accounts import account_checks
+from verifier.forensics.duplicates import duplicate_checks
+from verifier.forensics.images import ImageProblem, LoadedImage, load_screenshots
+from verifier.forensics.ocr import OcrEngine, OcrResult
+from verifier.forensics.ocr_api import deadline as ocr_deadline
+from verifier.forensics.screenshots import screenshot_checks
+from verifier.forensics.tamper import tamper_check
 from verifier.models import Check, Proof, Verdict
-from verifier.ocr import OcrEngine, OcrResult
-from verifier.ocr_api import deadline as ocr_deadline
 from verifier.platforms import LiveEnv, Target, TargetError, get_adapter
 from verifier.policy import Policy
 from verifier.politeness import Politeness
 from verifier.settings import Settings
 from verifier.sites import sites_for
 from verifier.store import Store
-from verifier.tamper import tamper_check
 from verifier.urlguard import UrlGuard
 
 log = logging.getLogger(__name__)

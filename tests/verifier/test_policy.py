@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from verifier.duplicates import DuplicateRules
+from verifier.forensics.duplicates import DuplicateRules
 from verifier.models import Check, parse_proof
 from verifier.policy import BUNDLED_POLICY, Policy, PolicyError
 from verifier.settings import Settings

@@ -20,8 +20,8 @@ from PIL import Image, PngImagePlugin
 from fixtures.proofgen import ProofRenderer, Shot
 from tests.conftest import SandboxWorld
 from verifier.browser.pool import BrowserPool
+from verifier.forensics.ocr import OcrEngine, OcrResult
 from verifier.models import Check, Proof, Verdict, parse_proof
-from verifier.ocr import OcrEngine, OcrResult
 from verifier.settings import Settings
 from verifier.verify import Verifier
 

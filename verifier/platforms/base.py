@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
     from verifier.browser.pool import BrowserPool
     from verifier.evidence import EvidenceStore
-    from verifier.ocr import OcrEngine
+    from verifier.forensics.ocr import OcrEngine
     from verifier.politeness import Politeness
     from verifier.settings import Settings
     from verifier.store import Store

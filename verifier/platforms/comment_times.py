@@ -1,6 +1,6 @@
 """When a comment was written, from the time a platform's page shows beside it.
 
-Knowing who wrote first lets ``verifier.comments`` fail only the later copy of
+Knowing who wrote first lets ``verifier.forensics.comments`` fail only the later copy of
 a comment instead of both authors. Exact times (Facebook's ``created_time``,
 unix seconds) need nothing from here; relative ones do: YouTube's
 ``publishedTimeText`` ("2 days ago", "২ দিন আগে", "2 दिन पहले") is a bucket.

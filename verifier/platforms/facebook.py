@@ -35,7 +35,7 @@ from playwright.sync_api import Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from selectolax.lexbor import LexborHTMLParser
 
-from verifier.comments import Comment, judge_comment
+from verifier.forensics.comments import Comment, judge_comment
 from verifier.models import Check, Proof
 from verifier.platforms import facebook_relay as fr
 from verifier.platforms.base import Adapter, LiveEnv, Target, TargetError, load_platform_data

@@ -36,7 +36,7 @@ from urllib.parse import urlsplit
 from playwright.sync_api import BrowserContext, Page
 from playwright.sync_api import Error as PlaywrightError
 
-from verifier.comments import Comment, judge_comment
+from verifier.forensics.comments import Comment, judge_comment
 from verifier.models import Check, Proof
 from verifier.models import Outcome as CheckOutcome
 from verifier.platforms.base import (

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 from playwright.sync_api import Page
 
-from verifier.comments import Comment, judge_comment
+from verifier.forensics.comments import Comment, judge_comment
 from verifier.models import Check, Proof
 from verifier.platforms.base import (
     Adapter,

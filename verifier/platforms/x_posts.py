@@ -6,7 +6,7 @@ checker session and read the GraphQL the page itself fetched:
 
 - comment: the post page ``/AUTHOR/status/ID`` fetches ``TweetDetail`` (the
   post and its reply threads, paged by a bottom cursor as the reader
-  scrolls); the worker's reply is judged by ``verifier.comments``;
+  scrolls); the worker's reply is judged by ``verifier.forensics.comments``;
 - share: the reposts page ``/AUTHOR/status/ID/retweets`` fetches the
   ``Retweeters`` timeline, paged like a followers list.
 
@@ -22,7 +22,7 @@ from typing import Any
 from playwright.sync_api import Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from verifier.comments import Comment, judge_comment
+from verifier.forensics.comments import Comment, judge_comment
 from verifier.models import Check, Proof
 from verifier.platforms.base import LiveEnv, Target, normalize_handle, reveal
 from verifier.platforms.x import HANDLE_RE, Capture, ListOutcome, ListResult, XAdapter

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from playwright.sync_api import Page
 
-from verifier.comments import Comment as Said
-from verifier.comments import judge_comment
+from verifier.forensics.comments import Comment as Said
+from verifier.forensics.comments import judge_comment
 from verifier.models import Check, Proof
 from verifier.platforms.base import LiveEnv, Target, reveal
 from verifier.platforms.comment_times import relative_time

@@ -18,7 +18,7 @@ from schemathesis.checks import not_a_server_error
 
 from jobs.connections import PrivateRedis, redis_from_url
 from verifier.api import create_app
-from verifier.images import ImageProblem, LoadedImage, decode_image
+from verifier.forensics.images import ImageProblem, LoadedImage, decode_image
 from verifier.settings import Settings
 from verifier.store import Store
 

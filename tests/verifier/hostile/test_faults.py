@@ -22,8 +22,8 @@ from PIL import Image, ImageDraw
 from tests.conftest import SandboxWorld
 from verifier.browser.pool import BrowserPool
 from verifier.browser.process import state
+from verifier.forensics.ocr import OcrEngine
 from verifier.models import Check, Verdict, parse_proof
-from verifier.ocr import OcrEngine
 from verifier.settings import Settings
 from verifier.verify import Verifier, build_guard
 

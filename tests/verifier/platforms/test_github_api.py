@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from tests.contract import CONTRACT
-from verifier.comments import Comment
+from verifier.forensics.comments import Comment
 from verifier.models import parse_proof
 from verifier.platforms.base import TargetError
 from verifier.platforms.github import GitHubAdapter, _Browse

@@ -1,4 +1,4 @@
-"""Reused screenshots, judged against every proof seen (shared accounts: ``verifier.accounts``).
+"""Reused screenshots, judged against every proof seen (shared accounts: ``accounts``).
 
 Exact copies are found by sha256. Near copies (re-encoded, resized, lightly
 cropped) by a perceptual hash, confirmed by the words OCR read.  Why it looks
@@ -47,13 +47,13 @@ from typing import TYPE_CHECKING
 import imagehash
 from PIL import Image
 
-from verifier.copytext import SAME_TEXT, same_content, subject, text_signature
+from verifier.forensics.copytext import SAME_TEXT, same_content, subject, text_signature
+from verifier.forensics.ocr import OcrResult
 from verifier.models import Check, Proof
-from verifier.ocr import OcrResult
 
 if TYPE_CHECKING:
     from verifier.evidence import EvidenceStore
-    from verifier.images import LoadedImage
+    from verifier.forensics.images import LoadedImage
     from verifier.store import ImageSeen, Store
 
 NEAR_DISTANCE = 10  # of 64 bits; the policy file's duplicates.near_distance overrides it

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from verifier.ocr import OcrResult
+from verifier.forensics.ocr import OcrResult
 
 Box = tuple[int, int, int, int]  # left, top, right, bottom
 

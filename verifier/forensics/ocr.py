@@ -15,7 +15,7 @@ Why it looks the way it does (figures in MEASUREMENTS.md and docs/ocr.md):
   solid blobs with holes or as rings, flattened and read one line each.
 * Handle-shaped words the page pass read unsure ("@sumi_ba" at 32 %) are
   read again alone, enlarged; the surer reading wins ("@sumi_bd" at 93 %).
-  ``verifier.ocr_regions`` cuts out both kinds of region.
+  ``verifier.forensics.ocr_regions`` cuts out both kinds of region.
 """
 
 from __future__ import annotations
@@ -35,15 +35,22 @@ from pathlib import Path
 
 from PIL import Image, ImageOps, ImageStat
 
-from verifier.ocr_api import PSM_AUTO, PSM_SINGLE_LINE, Backend, OcrWord, TesseractApi, tesserocr
-from verifier.ocr_regions import (
+from verifier.forensics.ocr_api import (
+    PSM_AUTO,
+    PSM_SINGLE_LINE,
+    Backend,
+    OcrWord,
+    TesseractApi,
+    tesserocr,
+)
+from verifier.forensics.ocr_regions import (
     CROP_PAD,
     REREAD_BELOW,
     Region,
     find_buttons,
     handle_crops,
 )
-from verifier.textmatch import ScriptCounts, script_counts
+from verifier.forensics.textmatch import ScriptCounts, script_counts
 
 DARK_MEAN = 110  # mean luminance under which a screenshot is taken for dark mode
 UPSCALE_BELOW_WIDTH = 1600  # narrower images are read at 2x

@@ -34,7 +34,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from verifier.bench_memory import Peak, TreeSampler
+from verifier.tools.bench_memory import Peak, TreeSampler
 
 ARMS = ("warm", "naive")
 Log = Callable[[str], None]

@@ -1,8 +1,8 @@
 """One loaded Tesseract (``tesserocr``, or ``pytesseract`` as the fallback) and the words it reads.
 
-Apart from ``verifier.ocr`` so the engine's policy (preprocessing, button and
+Apart from ``verifier.forensics.ocr`` so the engine's policy (preprocessing, button and
 handle passes, language choice) reads on its own; this is only the binding.
-``OMP_THREAD_LIMIT=1`` is set before Tesseract loads, as in ``verifier.ocr``.
+``OMP_THREAD_LIMIT=1`` is set before Tesseract loads, as in ``verifier.forensics.ocr``.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ its own warm verifier and all share one SQLite store, so duplicate detection
 sees every proof; proofs go in waves (originals before their copies), each
 wave finished before the next starts.
 
-The report (``verifier.evaluate_report``) prints the figures; nothing here
+The report (``verifier.tools.evaluate_report``) prints the figures; nothing here
 asserts them.
 """
 

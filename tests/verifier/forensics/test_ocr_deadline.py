@@ -9,8 +9,8 @@ import time
 import pytest
 from PIL import Image, ImageDraw
 
-from verifier.ocr import find_tessdata
-from verifier.ocr_api import OcrTimeout, TesseractApi, deadline
+from verifier.forensics.ocr import find_tessdata
+from verifier.forensics.ocr_api import OcrTimeout, TesseractApi, deadline
 
 
 def page() -> Image.Image:

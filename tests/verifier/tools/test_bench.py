@@ -17,9 +17,9 @@ import time
 import pytest
 from click.testing import CliRunner
 
-from verifier.bench import Arm
-from verifier.bench_memory import TreeSampler, tree
 from verifier.cli import main
+from verifier.tools.bench import Arm
+from verifier.tools.bench_memory import TreeSampler, tree
 
 NUMBER = r"\d+(?:\.\d+)?"
 

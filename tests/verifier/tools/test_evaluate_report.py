@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from verifier.evaluate import Label, Outcome, Report
-from verifier.evaluate_report import format_report, per_class, screenshot_catches
+from verifier.tools.evaluate import Label, Outcome, Report
+from verifier.tools.evaluate_report import format_report, per_class, screenshot_catches
 
 
 def _label(id: str, kind: str, expected: str, locale: str, layout: str = "app",

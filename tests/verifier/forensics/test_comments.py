@@ -1,4 +1,4 @@
-from verifier.comments import Comment, judge_comment
+from verifier.forensics.comments import Comment, judge_comment
 from verifier.models import Task
 
 

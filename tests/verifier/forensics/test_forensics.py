@@ -10,17 +10,17 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from tests.realdata import screenshot
-from verifier import textmatch
 from verifier.evidence import EvidenceStore
-from verifier.forensics import (
+from verifier.forensics import textmatch
+from verifier.forensics.images import ImageProblem, LoadedImage, decode_image
+from verifier.forensics.ocr import OcrEngine
+from verifier.forensics.screenshots import (
     NEGATIVE_WORDS,
     STATE_WORDS,
     find_state,
     screenshot_checks,
 )
-from verifier.images import ImageProblem, LoadedImage, decode_image
 from verifier.models import Check, Proof, Worker, parse_proof
-from verifier.ocr import OcrEngine
 from verifier.settings import Settings
 
 FONTS = Path("/usr/share/fonts/truetype")

@@ -36,10 +36,10 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
-from verifier.forensics import find_state
-from verifier.images import ImageProblem, LoadedImage
+from verifier.forensics.images import ImageProblem, LoadedImage
+from verifier.forensics.ocr import OcrResult
+from verifier.forensics.screenshots import find_state
 from verifier.models import Check, Proof
-from verifier.ocr import OcrResult
 
 RESIDUAL_2X = 0.10  # sharpest block's change when halved and doubled back (see _sharpness)
 STEP_MIN = 0.72  # sharpest block's 10th-steepest one-pixel step, as a share of its contrast

@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from verifier.textmatch import (
+from verifier.forensics.textmatch import (
     MAX_CELLS,
     MAX_TEXT_CHARS,
     MatchBudget,

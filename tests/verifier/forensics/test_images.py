@@ -19,8 +19,8 @@ import pytest
 from PIL import Image
 
 from tests.realdata import screenshot
-from verifier import images
-from verifier.images import (
+from verifier.forensics import images
+from verifier.forensics.images import (
     ImageProblem,
     LoadedImage,
     decode_image,

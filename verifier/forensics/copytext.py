@@ -2,7 +2,7 @@
 
 A perceptual hash says two images look alike; screenshots of one page taken
 by different accounts look alike too.  These functions compare what OCR read
-in them (``verifier.duplicates`` explains when each rule applies): the
+in them (``verifier.forensics.duplicates`` explains when each rule applies): the
 accounts each shows, the status-bar clocks, the share of words in common,
 forgiving the slips OCR makes.
 """
@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 
-from verifier.ocr import OcrResult
+from verifier.forensics.ocr import OcrResult
+from verifier.forensics.textmatch import find_all
 from verifier.platforms import TargetError, get_adapter
-from verifier.textmatch import find_all
 
 SAME_TEXT = 0.5  # share of the shorter text's words found in the other (duplicates.same_text)
 OTHER_PAGE_TEXT = 0.8  # the same, for an image submitted for another target

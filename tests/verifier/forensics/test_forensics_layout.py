@@ -19,10 +19,10 @@ from fixtures.layouts import Account, Page, as_jpeg, render
 from tests.realdata import screenshot
 from verifier.browser.pool import BrowserPool
 from verifier.evidence import EvidenceStore
-from verifier.forensics import find_state, screenshot_checks, target_state
-from verifier.images import LoadedImage, decode_image
+from verifier.forensics.images import LoadedImage, decode_image
+from verifier.forensics.ocr import OcrEngine
+from verifier.forensics.screenshots import find_state, screenshot_checks, target_state
 from verifier.models import Proof, parse_proof
-from verifier.ocr import OcrEngine
 from verifier.settings import Settings
 
 TARGET = Account("Acme Bangladesh", "acme_bd")
@@ -176,7 +176,7 @@ def test_real_screenshots_keep_their_state(ocr_engine: OcrEngine, name: str, act
 
 
 def test_eval_reports_the_real_screenshots_against_their_manifest() -> None:
-    from verifier.evaluate_real import RealResult, format_results, realdata_dir
+    from verifier.tools.evaluate_real import RealResult, format_results, realdata_dir
 
     folder = realdata_dir()
     assert folder is not None and (folder / "screenshots").is_dir()

@@ -52,7 +52,7 @@ class RealResult:
 def realdata_dir() -> Path | None:
     """``VERIFIER_REALDATA``, else ``../shared/realdata`` beside the repository or the cwd."""
     candidates = [Path(p) for p in (os.environ.get("VERIFIER_REALDATA"),) if p]
-    candidates += [Path(__file__).resolve().parents[1] / "../shared/realdata",
+    candidates += [Path(__file__).resolve().parents[2] / "../shared/realdata",
                    Path.cwd() / "../shared/realdata"]
     for path in candidates:
         if (path / "MANIFEST.md").is_file():
@@ -62,9 +62,9 @@ def realdata_dir() -> Path | None:
 
 def run(folder: Path) -> list[RealResult]:
     """Read every listed screenshot once and compare with its truth."""
-    from verifier.forensics import target_state
-    from verifier.ocr import OcrEngine
-    from verifier.textmatch import find_handle, find_phrase
+    from verifier.forensics.ocr import OcrEngine
+    from verifier.forensics.screenshots import target_state
+    from verifier.forensics.textmatch import find_handle, find_phrase
 
     results: list[RealResult] = []
     with OcrEngine() as ocr:

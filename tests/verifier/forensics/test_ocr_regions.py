@@ -21,10 +21,10 @@ from PIL import Image, ImageDraw, ImageFont
 from fixtures.corpus import CORPUS_WORLD
 from fixtures.proofgen import ProofRenderer, Shot
 from fixtures.sandbox.server import SandboxServer
-from verifier.forensics import find_state
-from verifier.ocr import OcrEngine, prepare
-from verifier.ocr_regions import find_buttons
-from verifier.textmatch import find_handle, find_phrase
+from verifier.forensics.ocr import OcrEngine, prepare
+from verifier.forensics.ocr_regions import find_buttons
+from verifier.forensics.screenshots import find_state
+from verifier.forensics.textmatch import find_handle, find_phrase
 
 pytestmark = pytest.mark.integration
 

@@ -19,12 +19,12 @@ from PIL import Image, ImageDraw, ImageFont
 from fixtures.proofgen import ProofRenderer, Shot
 from fixtures.sandbox.server import SandboxServer
 from tests.realdata import screenshot
-from verifier.accounts import account_checks
-from verifier.copytext import same_content, text_signature, word_overlap
-from verifier.duplicates import DuplicateRules, duplicate_checks, fingerprint
-from verifier.images import LoadedImage, decode_image
+from verifier.forensics.accounts import account_checks
+from verifier.forensics.copytext import same_content, text_signature, word_overlap
+from verifier.forensics.duplicates import DuplicateRules, duplicate_checks, fingerprint
+from verifier.forensics.images import LoadedImage, decode_image
+from verifier.forensics.ocr import OcrEngine
 from verifier.models import Check, Proof, parse_proof
-from verifier.ocr import OcrEngine
 from verifier.settings import Settings
 from verifier.store import Store
 

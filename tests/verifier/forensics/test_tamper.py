@@ -16,11 +16,11 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont, PngImagePlugin
 
 from tests.realdata import realdata_dir, screenshot
-from verifier.images import ImageProblem, LoadedImage, decode_image
+from verifier.forensics.images import ImageProblem, LoadedImage, decode_image
+from verifier.forensics.ocr import OcrEngine
+from verifier.forensics.tamper import enlargement, tamper_check
 from verifier.models import Check, Proof, parse_proof
-from verifier.ocr import OcrEngine
 from verifier.settings import Settings
-from verifier.tamper import enlargement, tamper_check
 
 pytestmark = pytest.mark.integration
 

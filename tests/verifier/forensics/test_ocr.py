@@ -13,8 +13,8 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from tests.realdata import screenshot
-from verifier.ocr import OcrEngine, OcrUnavailable, choose_langs, find_tessdata
-from verifier.textmatch import ScriptCounts, find_handle, find_phrase
+from verifier.forensics.ocr import OcrEngine, OcrUnavailable, choose_langs, find_tessdata
+from verifier.forensics.textmatch import ScriptCounts, find_handle, find_phrase
 
 FONTS = Path("/usr/share/fonts/truetype")
 LATIN = FONTS / "dejavu" / "DejaVuSans.ttf"

@@ -6,7 +6,7 @@ are on it, and which state the button shows (``Following`` or a bare
 ``Follow``).  Each finding is a ``Check`` with one plain sentence and evidence
 references (the screenshot, the OCR text, the matched snippet), so a
 moderator sees why without re-opening anything.  Duplicates are judged
-elsewhere (``verifier.duplicates``) from the hashes on ``LoadedImage``.
+elsewhere (``verifier.forensics.duplicates``) from the hashes on ``LoadedImage``.
 """
 
 from __future__ import annotations
@@ -20,11 +20,9 @@ from typing import Literal
 import yaml
 
 from verifier.evidence import EvidenceStore
-from verifier.handles import handle_problem
-from verifier.images import ImageProblem, LoadedImage
-from verifier.models import Check, Proof
-from verifier.ocr import OcrEngine, OcrResult
-from verifier.ocr_layout import (
+from verifier.forensics.images import ImageProblem, LoadedImage
+from verifier.forensics.ocr import OcrEngine, OcrResult
+from verifier.forensics.ocr_layout import (
     Box,
     Placed,
     distance,
@@ -33,7 +31,7 @@ from verifier.ocr_layout import (
     place,
     word_spans,
 )
-from verifier.textmatch import (
+from verifier.forensics.textmatch import (
     Match,
     MatchTooCostly,
     find_all,
@@ -43,8 +41,10 @@ from verifier.textmatch import (
     normalize,
     same_handle,
 )
+from verifier.handles import handle_problem
+from verifier.models import Check, Proof
 
-STATE_WORDS_FILE = Path(__file__).with_name("platforms") / "data" / "state_words.yaml"
+STATE_WORDS_FILE = Path(__file__).parents[1] / "platforms" / "data" / "state_words.yaml"
 LANGS = ("en", "bn", "hi")
 _NUMBER = re.compile(r"[\d.,]+[KkMm]?")
 WordTable = dict[str, dict[str, tuple[str, ...]]]  # action -> language -> words

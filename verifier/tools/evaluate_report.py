@@ -1,4 +1,4 @@
-"""The figures ``verifier eval`` prints, from a ``verifier.evaluate.Report``.
+"""The figures ``verifier eval`` prints, from a ``verifier.tools.evaluate.Report``.
 
 Plain text a reviewer can paste into the README: the confusion matrix
 (expected x decided) overall, per action and per platform; how many genuine
@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 
-from verifier.evaluate import SCRIPTS, Label, Report
+from verifier.tools.evaluate import SCRIPTS, Label, Report
 
 DECIDED = ("approved", "flagged")
 REASON_SAMPLES = 2

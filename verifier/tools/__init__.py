@@ -1,0 +1,1 @@
+"""Operator tools built on the core (bench, eval); the core never imports them."""
