@@ -46,7 +46,7 @@ sys.path.insert(0, str(REPO))
 from fixtures.proofgen import ProofRenderer, Shot  # noqa: E402
 from fixtures.sandbox.server import SandboxServer  # noqa: E402
 from verifier.forensics.ocr import OcrEngine  # noqa: E402
-from verifier.forensics.screenshots import NEGATIVE_WORDS, STATE_WORDS, find_state  # noqa: E402
+from verifier.forensics.states import NEGATIVE_WORDS, STATE_WORDS, find_state  # noqa: E402
 from verifier.forensics.textmatch import find_handle, find_phrase  # noqa: E402
 
 REALDATA = (REPO / "../shared/realdata").resolve()

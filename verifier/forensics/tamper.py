@@ -38,7 +38,7 @@ from scipy import ndimage
 
 from verifier.forensics.images import ImageProblem, LoadedImage
 from verifier.forensics.ocr import OcrResult
-from verifier.forensics.screenshots import find_state
+from verifier.forensics.states import find_state
 from verifier.models import Check, Proof
 
 RESIDUAL_2X = 0.10  # sharpest block's change when halved and doubled back (see _sharpness)

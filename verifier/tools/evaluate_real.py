@@ -63,7 +63,7 @@ def realdata_dir() -> Path | None:
 def run(folder: Path) -> list[RealResult]:
     """Read every listed screenshot once and compare with its truth."""
     from verifier.forensics.ocr import OcrEngine
-    from verifier.forensics.screenshots import target_state
+    from verifier.forensics.states import target_state
     from verifier.forensics.textmatch import find_handle, find_phrase
 
     results: list[RealResult] = []

@@ -14,12 +14,8 @@ from verifier.evidence import EvidenceStore
 from verifier.forensics import textmatch
 from verifier.forensics.images import ImageProblem, LoadedImage, decode_image
 from verifier.forensics.ocr import OcrEngine
-from verifier.forensics.screenshots import (
-    NEGATIVE_WORDS,
-    STATE_WORDS,
-    find_state,
-    screenshot_checks,
-)
+from verifier.forensics.screenshots import screenshot_checks
+from verifier.forensics.states import NEGATIVE_WORDS, STATE_WORDS, find_state
 from verifier.models import Check, Proof, Worker, parse_proof
 from verifier.settings import Settings
 

@@ -21,7 +21,8 @@ from verifier.browser.pool import BrowserPool
 from verifier.evidence import EvidenceStore
 from verifier.forensics.images import LoadedImage, decode_image
 from verifier.forensics.ocr import OcrEngine
-from verifier.forensics.screenshots import find_state, screenshot_checks, target_state
+from verifier.forensics.screenshots import screenshot_checks
+from verifier.forensics.states import find_state, target_state
 from verifier.models import Proof, parse_proof
 from verifier.settings import Settings
 

@@ -23,7 +23,7 @@ from fixtures.proofgen import ProofRenderer, Shot
 from fixtures.sandbox.server import SandboxServer
 from verifier.forensics.ocr import OcrEngine, prepare
 from verifier.forensics.ocr_regions import find_buttons
-from verifier.forensics.screenshots import find_state
+from verifier.forensics.states import find_state
 from verifier.forensics.textmatch import find_handle, find_phrase
 
 pytestmark = pytest.mark.integration

@@ -1,0 +1,289 @@
+"""The state a screenshot shows: the state words of ``data/state_words.yaml`` found in
+OCR text, generously about misreads but exact about word ends, and placed on the
+screenshot so that only the target's own button counts (``target_state``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import yaml
+
+from verifier.forensics.ocr import OcrResult
+from verifier.forensics.ocr_layout import Box, Placed, distance, owned_by_target, place, word_spans
+from verifier.forensics.textmatch import Match, find_all, find_phrase, normalize, same_handle
+
+STATE_WORDS_FILE = Path(__file__).parents[1] / "platforms" / "data" / "state_words.yaml"
+LANGS = ("en", "bn", "hi")
+_NUMBER = re.compile(r"[\d.,]+[KkMm]?")
+WordTable = dict[str, dict[str, tuple[str, ...]]]  # action -> language -> words
+
+
+def _load_state_words(path: Path = STATE_WORDS_FILE) -> tuple[WordTable, WordTable,
+                                                              tuple[str, ...], tuple[str, ...]]:
+    """Read the YAML once at import; a malformed file fails loudly at start-up."""
+    with path.open(encoding="utf-8") as fh:
+        data = yaml.safe_load(fh)
+    positive: WordTable = {}
+    negative: WordTable = {}
+    for action, entry in data["actions"].items():
+        positive[action] = {lang: tuple(map(str, (entry.get("positive") or {}).get(lang, [])))
+                            for lang in LANGS}
+        negative[action] = {lang: tuple(map(str, (entry.get("negative") or {}).get(lang, [])))
+                            for lang in LANGS}
+    exclude = tuple(str(w) for lang in LANGS for w in data.get("exclude", {}).get(lang, []))
+    stats = tuple(str(w) for lang in LANGS for w in data.get("stat_labels", {}).get(lang, []))
+    return positive, negative, exclude, stats
+
+
+STATE_WORDS, NEGATIVE_WORDS, EXCLUDED_PHRASES, STAT_LABELS = _load_state_words()
+
+
+def _load_wordless(path: Path = STATE_WORDS_FILE) -> dict[str, frozenset[str]]:
+    """action -> platforms whose pages show that state without a word."""
+    with path.open(encoding="utf-8") as fh:
+        data = yaml.safe_load(fh)
+    return {str(action): frozenset(map(str, platforms or []))
+            for action, platforms in (data.get("wordless") or {}).items()}
+
+
+WORDLESS = _load_wordless()
+
+
+def _load_headings(path: Path = STATE_WORDS_FILE) -> tuple[str, ...]:
+    """Headings of suggestion lists: the buttons under them are other accounts'."""
+    with path.open(encoding="utf-8") as fh:
+        data = yaml.safe_load(fh)
+    found = data.get("suggestion_headings") or {}
+    return tuple(str(w) for lang in LANGS for w in found.get(lang, []))
+
+
+SUGGESTION_HEADINGS = _load_headings()
+
+
+@dataclass(frozen=True)
+class StateReading:
+    state: Literal["positive", "negative"] | None
+    word: str | None = None  # the state word as listed
+    match: Match | None = None  # where OCR read it
+    lang: str | None = None  # en, bn or hi: the list the word came from
+
+
+def state_words(table: WordTable, action: str) -> list[str]:
+    return [w for lang in LANGS for w in table.get(action, {}).get(lang, ())]
+
+
+def _mask(text: str, phrases: tuple[str, ...]) -> str:
+    """Blank out phrases such as "Follows you", keeping every offset in place."""
+    chars = list(text)
+    for phrase in phrases:
+        for m in find_all(text, phrase):
+            chars[m.start:m.end] = " " * (m.end - m.start)
+    return "".join(chars)
+
+
+_SAME_SHAPE = frozenset("cosuvwxz")  # lower and upper case differ only in size
+# What icons beside a state word read as: a chevron as "৮", "v" or "V", a bell as "@" or "&".
+_GLUED_GLYPH = re.compile(r"(?<=[\u0980-\u09FF\u0900-\u097F])[\u09EE\u09ED\u096E\u096D]"
+                          r"(?=\s|$)")
+_ICON_TOKEN = re.compile(r"[\u09EE\u09ED\u096E\u096D8vV&@©*•~^<>›»‹«]")
+
+
+def _line_of(text: str, start: int, end: int) -> tuple[int, str]:
+    lo = text.rfind("\n", 0, start) + 1
+    hi = text.find("\n", end)
+    return lo, text[lo:hi if hi >= 0 else len(text)]
+
+
+def _is_label(snippet: str, text: str = "", start: int = 0) -> bool:
+    """Buttons are capitalised ("Follow", "FOLLOW"); "follow" inside a sentence is prose.
+
+    OCR reads a capital whose small form has the same shape ("S", "C", "O") as
+    small now and then: on a line that holds little but the word (a button and
+    its icons), that is still the button.
+    """
+    first = next((ch for ch in snippet if ch.isalpha()), "")
+    if not first.islower():
+        return True
+    if first not in _SAME_SHAPE or not text:
+        return False
+    lo, line = _line_of(text, start, start + len(snippet))
+    rest = line[:start - lo] + line[start - lo + len(snippet):]
+    return sum(ch.isalnum() for ch in rest) <= 3
+
+
+def _icon_digits(line: str, offset: int, length: int) -> set[int]:
+    """Offsets (in ``line``) of one-glyph tokens right beside the word: icons, not counts."""
+    out: set[int] = set()
+    for m in re.finditer(r"\S+", line):
+        beside = (m.end() <= offset and not line[m.end():offset].strip()) or \
+            (m.start() >= offset + length and not line[offset + length:m.start()].strip())
+        if beside and len(m.group()) == 1 and _ICON_TOKEN.fullmatch(m.group()):
+            out.add(m.start())
+    return out
+
+
+def _is_counter(text: str, match: Match) -> bool:
+    """A state word beside a number or another counter label is a counter, not a button.
+
+    A lone glyph next to the word is an icon, not a number: YouTube's chevron
+    after "সাবস্ক্রাইব করা হয়েছে" reads as the Bengali digit "৮".
+    """
+    start, line = _line_of(text, match.start, match.end)
+    offset = match.start - start
+    icons = _icon_digits(line, offset, match.end - match.start)
+    if any(ch.isdigit() and i not in icons for i, ch in enumerate(line)):
+        return True
+    above = [ln for ln in text[:start].splitlines() if ln.strip()][-1:]
+    if above and all(_NUMBER.fullmatch(tok) for tok in above[0].split()):
+        return True  # labels under a row of counts: "168 72" over "Followers Following"
+    return any(
+        m.end <= offset or m.start >= offset + (match.end - match.start)
+        for label in STAT_LABELS for m in find_all(line, label)
+    )
+
+
+def _levenshtein(a: str, b: str) -> int:
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def _loose_word(read: str, word: str) -> bool:
+    """An Indic word OCR garbled inside (a conjunct lost: "সাবস্াইব" for "সাবস্ক্রাইব"):
+    same first letter, and at most 40 % of it changed."""
+    a, b = normalize(read), normalize(word)
+    return bool(a and b) and a[0] == b[0] and _levenshtein(a, b) <= max(2, 0.4 * len(b))
+
+
+def _loose_phrase(text: str, phrase: str) -> list[Match]:
+    """A multi-word Bengali or Hindi state phrase with one garbled word that is not
+    its last: the last word tells "done" from "not done" and must read right."""
+    words = phrase.split()
+    if len(words) < 2 or all(ord(ch) < 0x250 for ch in phrase):
+        return []
+    tokens = [(m.start(), m.end(), m.group()) for m in re.finditer(r"\S+", text)]
+    found: list[Match] = []
+    for i in range(len(tokens) - len(words) + 1):
+        window = tokens[i:i + len(words)]
+        strict = [normalize(t[2]) == normalize(w) or bool(find_phrase(t[2], w))
+                  for t, w in zip(window, words, strict=True)]
+        if all(strict) or not strict[-1] or strict.count(False) > 1:
+            continue
+        if all(ok or _loose_word(t[2], w) for ok, t, w in zip(strict, window, words,
+                                                                 strict=True)):
+            lo, hi = window[0][0], window[-1][1]
+            found.append(Match(text[lo:hi], lo, hi, 0.7, 1.0))
+    return found
+
+
+def _state_hits(text: str, action: str) -> list[StateReading]:
+    """Every state word the text shows for ``action`` that reads as a button, in text order."""
+    chars = list(_mask(text, EXCLUDED_PHRASES))
+    for glyph in _GLUED_GLYPH.finditer(text):
+        chars[glyph.start()] = " "
+    clean = "".join(chars)
+    hits: list[StateReading] = []
+    tables: tuple[tuple[WordTable, Literal["positive", "negative"]], ...] = (
+        (STATE_WORDS, "positive"), (NEGATIVE_WORDS, "negative"))
+    taken: list[tuple[int, int]] = []
+    for table, state in tables:  # positive first: "Following" is not also a "Follow"
+        for lang in LANGS:
+            for word in table.get(action, {}).get(lang, ()):
+                for m in [*find_all(clean, word), *_loose_phrase(clean, word)]:
+                    if any(m.start < e and m.end > s for s, e in taken):
+                        continue
+                    snippet = text[m.start:m.end]
+                    if _is_label(snippet, text, m.start) and not _is_counter(clean, m):
+                        taken.append((m.start, m.end))
+                        hit = Match(snippet, m.start, m.end, m.score, m.cost)
+                        hits.append(StateReading(state, word, hit, lang))
+    return sorted(hits, key=lambda h: h.match.start if h.match else 0)
+
+
+def find_state(text: str, action: str) -> StateReading:
+    """Which state the text shows for ``action``: positive beats negative.
+
+    Text only, for callers without word boxes; ``proof.state`` reads the state
+    of the target's own button (``target_state``).
+    """
+    hits = _state_hits(text, action)
+    for state in ("positive", "negative"):
+        for hit in hits:
+            if hit.state == state:
+                return hit
+    return StateReading(None)
+
+
+def _suggestion_headings(text: str) -> list[tuple[int, int]]:
+    return [(m.start, m.end) for phrase in SUGGESTION_HEADINGS for m in find_all(text, phrase)]
+
+
+def target_state(result: OcrResult, action: str, size: tuple[int, int],
+                 target_handle: str | None, target_name: str | None,
+                 worker_handle: str | None = None
+                 ) -> tuple[StateReading, list[StateReading]]:
+    """The state of the target's own button, and the state words that were someone else's.
+
+    Each state word is placed on the screenshot: one in another account's row
+    (a suggestion's ``@handle`` beside it) or under a suggestions heading is
+    that account's; of the rest, the one nearest a mention of the target is
+    the target's.  Without a target read, every word not shown to be another
+    account's counts, positive before negative.
+    """
+    text = result.text
+    hits = _state_hits(text, action)
+    if not hits:
+        return StateReading(None), []
+    spans = word_spans(result)
+    targets = _placed(spans, _target_spans(text, target_handle, target_name))
+    others = _placed(spans, [  # the worker has no button of their own to press
+        (m.start(), m.end()) for m in AT_HANDLE.finditer(text)
+        if not any(h and same_handle(m.group(1), h) for h in (target_handle, worker_handle))])
+    headings = _placed(spans, _suggestion_headings(text))
+    mine: list[tuple[float, StateReading]] = []
+    foreign: list[StateReading] = []
+    for hit in hits:
+        assert hit.match is not None
+        box = place(spans, hit.match.start, hit.match.end)
+        if box is None:  # not boxed (should not happen): judged as text alone
+            mine.append((float("inf"), hit))
+            continue
+        owner = owned_by_target(box, targets, others, headings, size)
+        if owner is False:
+            foreign.append(hit)
+            continue
+        near = min((distance(box.box, t.box) for t in targets), default=float("inf"))
+        mine.append((near, hit))
+    if not mine:
+        return StateReading(None), foreign
+    if targets:
+        return min(mine, key=lambda m: m[0])[1], foreign
+    for state in ("positive", "negative"):
+        for _, hit in mine:
+            if hit.state == state:
+                return hit, foreign
+    return StateReading(None), foreign
+
+
+AT_HANDLE = re.compile(r"[@\u00a9]([A-Za-z0-9_](?:[A-Za-z0-9_.]{0,40}[A-Za-z0-9_])?)")
+
+
+def _target_spans(text: str, handle: str | None, name: str | None) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    if handle and handle.strip().lstrip("@"):
+        out += [(m.start, m.end) for m in find_all(text, handle, "handle")]
+    if name and name.strip():
+        out += [(m.start, m.end) for m in find_all(text, name)]
+    return out
+
+
+def _placed(spans: list[tuple[int, int, Box]], found: list[tuple[int, int]]) -> list[Placed]:
+    return [p for s, e in found for p in [place(spans, s, e)] if p is not None]
