@@ -68,3 +68,18 @@ class PrivatePostgres:
         with contextlib.suppress(subprocess.CalledProcessError):
             self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "stop")
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def emptied(url: str) -> str:
+    """``url`` after dropping every table the store and Alembic made, for a test that
+    starts from an empty database on the session's shared server."""
+    from sqlalchemy import create_engine
+
+    from verifier.store import metadata
+
+    engine = create_engine(url)
+    metadata.drop_all(engine)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+    engine.dispose()
+    return url

@@ -21,6 +21,7 @@ from rq.job import JobStatus
 from jobs.connections import redis_from_url
 from jobs.queues import enqueue_proof, get_queue, job_id_for, live_job
 from tests.conftest import SandboxWorld
+from tests.hostile_world import HOST, write_world
 from verifier.models import parse_proof
 from verifier.settings import Settings
 from verifier.sites import completion_code
@@ -28,13 +29,6 @@ from verifier.store import Store
 
 pytestmark = pytest.mark.integration
 
-HOST = "trap.example.com"
-WORLD = f"""
-platforms:
-  web:
-    sites:
-      - {{host: {HOST}, code_secret: s3cret, hostile: true}}
-"""
 ALIVE_TTL = 3
 
 
@@ -52,9 +46,7 @@ def wait_for(what: str, condition: Callable[[], object], seconds: float) -> obje
 @pytest.mark.timeout(900)  # whole flows on real processes: minutes, more on a busy machine
 def test_worker_killed_mid_proof_its_proof_comes_back_once(tmp_path: Path, sandbox_for,
                                                            redis_server) -> None:
-    world = tmp_path / "world.yaml"
-    world.write_text(WORLD)
-    sandbox: SandboxWorld = sandbox_for(world)
+    sandbox: SandboxWorld = sandbox_for(write_world(tmp_path))
     env = {**os.environ, "REDIS_URL": redis_server.url, "VERIFIER_HOME": str(tmp_path / "home"),
            "VERIFIER_SANDBOX": sandbox.url, "VERIFIER_SESSIONS_DIR": str(sandbox.sessions),
            "VERIFIER_QUEUE": f"proofs-{tmp_path.name}",

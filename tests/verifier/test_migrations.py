@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import inspect
 
+from tests.pg import emptied
 from verifier.store import Store, metadata
 from verifier.store.migrate import SchemaOutOfDate, head_revision
 
@@ -35,12 +36,7 @@ def empty_db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'db.sqlite3'}"
     url: str = request.getfixturevalue("postgres_url")
-    engine = create_engine(url)
-    metadata.drop_all(engine)
-    with engine.begin() as conn:
-        conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
-    engine.dispose()
-    return url
+    return emptied(url)
 
 
 def test_migrations_build_the_declared_schema(empty_db: str) -> None:

@@ -20,10 +20,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import func, select
 
+from tests.pg import emptied
 from verifier.models import Check, Proof, Verdict, parse_proof
-from verifier.store import ProofConflictError, Store, UnknownProofError, hamming, metadata
+from verifier.store import ProofConflictError, Store, UnknownProofError, hamming
 from verifier.store.fingerprints import band_neighbours, bands
 from verifier.store.schema import checks as checks_table
 
@@ -36,12 +37,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         # A directory that does not exist yet: the store must create it.
         return f"sqlite:///{tmp_path / 'home' / 'db' / 'verifier.sqlite3'}"
     pg_url: str = request.getfixturevalue("postgres_url")
-    engine = create_engine(pg_url)
-    metadata.drop_all(engine)
-    with engine.begin() as conn:
-        conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
-    engine.dispose()
-    return pg_url
+    return emptied(pg_url)
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from tests.conftest import SandboxWorld
+from tests.hostile_world import HOST, hostile_sandbox
 from verifier.browser.pool import BrowserPool
 from verifier.browser.process import state
 from verifier.forensics.ocr import OcrEngine
@@ -29,20 +30,11 @@ from verifier.verify import Verifier, build_guard
 
 pytestmark = pytest.mark.integration
 
-HOST = "trap.example.com"
-WORLD = f"""
-platforms:
-  web:
-    sites:
-      - {{host: {HOST}, code_secret: s3cret, hostile: true}}
-"""
 
 
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxWorld]:
-    root = tmp_path_factory.mktemp("faults")
-    (root / "world.yaml").write_text(WORLD)
-    with SandboxWorld(root / "world.yaml", root / "sessions") as running:
+    with hostile_sandbox(tmp_path_factory.mktemp("faults")) as running:
         yield running
 
 

@@ -16,26 +16,18 @@ import pytest
 
 from fixtures.sandbox.web_hostile import BEHAVIOURS
 from tests.conftest import SandboxWorld
+from tests.hostile_world import HOST, hostile_sandbox
 from verifier.models import Check, Verdict, parse_proof
 
 pytestmark = pytest.mark.integration
 
-HOST = "trap.example.com"
-WORLD = f"""
-platforms:
-  web:
-    sites:
-      - {{host: {HOST}, code_secret: s3cret, hostile: true}}
-"""
 # Short browser timeouts keep the run short; the behaviour is the same at the defaults.
 FAST = {"VERIFIER_NAV_TIMEOUT_MS": 4000, "VERIFIER_ACTION_TIMEOUT_MS": 3000}
 
 
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxWorld]:
-    root = tmp_path_factory.mktemp("hostile")
-    (root / "world.yaml").write_text(WORLD)
-    with SandboxWorld(root / "world.yaml", root / "sessions") as running:
+    with hostile_sandbox(tmp_path_factory.mktemp("hostile")) as running:
         yield running
 
 
