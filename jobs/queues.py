@@ -11,6 +11,7 @@ workers.
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 from redis import Redis
@@ -93,6 +94,26 @@ def live_job(queue: Queue, job_id: str) -> Job | None:
     if status == JobStatus.STARTED and not worker_alive(queue.connection, existing.worker_name):
         return None
     return existing if status in LIVE_STATES else None
+
+
+def again_job_id(proof_id: str, n: int) -> str:
+    """The job of the ``n``-th later look at a proof whose checks were unknown."""
+    return f"again{n}-{rq_safe(proof_id)}"
+
+
+def live_proof_job(queue: Queue, proof_id: str, deferrals: int) -> Job | None:
+    """The proof's first job, or its latest later look, while waiting or running."""
+    ids = [job_id_for(proof_id)] + ([again_job_id(proof_id, deferrals)] if deferrals else [])
+    return next((job for job in map(lambda i: live_job(queue, i), ids) if job), None)
+
+
+def enqueue_again(queue: Queue, proof_id: str, n: int, delay_s: int) -> Job:
+    """Verify the proof again in ``delay_s`` (the worker's scheduler moves it to the queue)."""
+    return queue.enqueue_in(
+        timedelta(seconds=delay_s), VERIFY_FUNC, proof_id, "initial",
+        job_id=again_job_id(proof_id, n), retry=Retry(max=2, interval=[5, 20]),
+        result_ttl=86400, failure_ttl=7 * 86400,
+    )
 
 
 def enqueue_proof(queue: Queue, proof_id: str, kind: str = "initial") -> Job:

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 from rq import Queue
 
-from jobs.queues import enqueue_proof, job_id_for, live_job
+from jobs.queues import enqueue_proof, live_proof_job
 from verifier import __version__
 from verifier.models import Check, Verdict
 from verifier.store import Store
@@ -50,7 +50,7 @@ def sweep_proofs(store: Store, queue: Queue, *, stuck_after: timedelta, max_swee
     requeued: list[str] = []
     flagged: list[str] = []
     for proof_id in store.pending_ids(stuck_after, limit=limit):
-        if live_job(queue, job_id_for(proof_id)) is not None:
+        if live_proof_job(queue, proof_id, store.deferrals_of(proof_id)) is not None:
             continue  # waiting in the queue or running: not lost
         if not store.mark_pending_retry(proof_id, older_than=stuck_after):
             continue  # decided meanwhile, or another sweeper claimed it

@@ -103,9 +103,18 @@ def _verify_proof(proof_id: str, kind: str) -> str:
     proof = verifier.store.get_proof(proof_id)
     assert proof is not None
     started = time.monotonic()
-    verdict = verifier.verify(proof, kind=kind)
+    delays = verifier.settings.unknown_retry_delays
+    deferred = verifier.store.deferrals_of(proof_id) if kind == "initial" else len(delays)
+    verdict = verifier.verify(proof, kind=kind, may_defer=deferred < len(delays))
     metrics.observe_verdict(verdict, kind, proof.task.platform, time.monotonic() - started)
     log.info("proof %s: %s %s", proof_id, verdict.status, "; ".join(verdict.reasons))
+    if verdict.status == "pending":
+        from jobs.queues import enqueue_again, get_queue
+
+        enqueue_again(get_queue(get_connection(), get_settings()), proof_id, deferred + 1,
+                      delays[deferred])
+        log.info("proof %s: checked again in %d s (later look %d of %d)", proof_id,
+                 delays[deferred], deferred + 1, len(delays))
     if kind == "initial" and verdict.status in ("approved", "flagged"):
         notify(verifier.store, get_webhook_queue(), proof_id, "verdict.decided")
     if kind == "initial" and verdict.status == "approved":

@@ -25,6 +25,7 @@ import yaml
 from verifier.forensics.copytext import SAME_TEXT
 from verifier.forensics.duplicates import NEAR_DISTANCE, DuplicateRules
 from verifier.models import ACTIONS, PLATFORMS, Check, Proof, Status
+from verifier.unknowns import unknown_reason
 
 BUNDLED_POLICY = Path(__file__).with_name("policy.yaml")
 TOP_KEYS = ("required", "proof_only", "duplicates", "retry_unknown")
@@ -89,6 +90,20 @@ class Policy:
         if key in self.proof_only:
             return self.proof_only[key]
         return self.proof_only.get(action)
+
+    def retry_reason(self, platform: str, checks: list[Check]) -> str | None:
+        """Why a proof that would be flagged is worth checking again later, or None.
+
+        Only when nothing failed and every ``unknown`` check ended so for a reason
+        the operator lists in ``retry_unknown``: a fail never waits, and neither
+        does an unknown that time will not change.
+        """
+        if any(c.outcome == "fail" for c in checks):
+            return None
+        reasons = [unknown_reason(platform, c) for c in checks if c.outcome == "unknown"]
+        if not reasons or any(r is None or r not in self.retry_unknown for r in reasons):
+            return None
+        return ", ".join(dict.fromkeys(r for r in reasons if r))
 
     def decide(self, proof: Proof, checks: list[Check]) -> tuple[Status, list[str]]:
         reasons: list[str] = []

@@ -39,6 +39,13 @@ class Settings(BaseSettings):
         default="60,300,1800,7200,21600,43200,86400",
         validation_alias=AliasChoices("VERIFIER_WEBHOOK_RETRY_DELAYS"),
     )
+    # Seconds to wait before checking a proof again when its checks were unknown for a
+    # reason the policy's retry_unknown lists (a rate limit, a slow page): the proof
+    # stays pending meanwhile; after the last, it is flagged as any other unknown.
+    retry_unknown_delays: str = Field(
+        default="60,300,900",
+        validation_alias=AliasChoices("VERIFIER_RETRY_UNKNOWN_DELAYS"),
+    )
     webhook_timeout_s: float = Field(
         default=10.0, validation_alias=AliasChoices("VERIFIER_WEBHOOK_TIMEOUT")
     )
@@ -193,14 +200,12 @@ class Settings(BaseSettings):
     @property
     def retry_delays(self) -> tuple[int, ...]:
         """VERIFIER_WEBHOOK_RETRY_DELAYS as seconds; a bad value is an error naming it."""
-        try:
-            delays = tuple(int(x) for x in self.webhook_retry_delays.split(",") if x.strip())
-        except ValueError:
-            raise ValueError("VERIFIER_WEBHOOK_RETRY_DELAYS must be comma-separated whole "
-                             f"seconds, not {self.webhook_retry_delays!r}") from None
-        if any(d < 0 for d in delays):
-            raise ValueError("VERIFIER_WEBHOOK_RETRY_DELAYS may not be negative")
-        return delays
+        return _seconds(self.webhook_retry_delays, "VERIFIER_WEBHOOK_RETRY_DELAYS")
+
+    @property
+    def unknown_retry_delays(self) -> tuple[int, ...]:
+        """VERIFIER_RETRY_UNKNOWN_DELAYS as seconds; empty: flag at once."""
+        return _seconds(self.retry_unknown_delays, "VERIFIER_RETRY_UNKNOWN_DELAYS")
 
     @property
     def retention_schedule(self) -> tuple[float, ...]:
@@ -226,3 +231,14 @@ def get_settings(**overrides: object) -> Settings:
     """Fresh settings from the environment; overrides win (CLI options)."""
     clean = {k: v for k, v in overrides.items() if v is not None}
     return Settings(**clean)  # type: ignore[arg-type]
+
+
+def _seconds(raw: str, name: str) -> tuple[int, ...]:
+    """Comma-separated whole seconds; a bad value is an error naming the variable."""
+    try:
+        delays = tuple(int(x) for x in raw.split(",") if x.strip())
+    except ValueError:
+        raise ValueError(f"{name} must be comma-separated whole seconds, not {raw!r}") from None
+    if any(d < 0 for d in delays):
+        raise ValueError(f"{name} may not be negative")
+    return delays

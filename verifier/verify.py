@@ -110,8 +110,14 @@ class Verifier:
         self.close()
 
     # ------------------------------------------------------------------
-    def verify(self, proof: Proof, kind: str = "initial") -> Verdict:
-        """Run every check, decide, store; returns the verdict of this attempt."""
+    def verify(self, proof: Proof, kind: str = "initial", *, may_defer: bool = False
+               ) -> Verdict:
+        """Run every check, decide, store; returns the verdict of this attempt.
+
+        With ``may_defer`` (the queue has a later attempt to give), a proof that would
+        be flagged only for unknowns the policy retries stays ``pending``: the attempt
+        is recorded and the caller schedules the next one.
+        """
         self.store.add_proof(proof)  # idempotent: the queue path added it already
         self._proof_budget = Budget(self.settings.proof_budget_s)
         checks: list[Check] = []
@@ -123,6 +129,11 @@ class Verifier:
                                          browser=True))
         checks.extend(self._proof_checks(proof, target, checks))
         status, reasons = self.policy.decide(proof, checks)
+        if status == "flagged" and may_defer:
+            why = self.policy.retry_reason(proof.task.platform, checks)
+            if why is not None:
+                status = "pending"
+                reasons = [f"to be checked again later ({why}): {r}" for r in reasons]
         verdict = Verdict(
             proof_id=proof.id, status=status, checks=checks, reasons=reasons,
             verified_at=datetime.now(UTC), verifier_version=__version__,

@@ -95,7 +95,8 @@ def test_every_proof_decided_once_and_every_webhook_delivered_under_faults(
                "VERIFIER_CALLBACK_HOSTS": receiver.host_port,
                "VERIFIER_WEBHOOK_RETRY_DELAYS": "1,1,2,2,3,3,5,5,5,5,5,5,5,5",
                "VERIFIER_STUCK_AFTER": "4", "VERIFIER_SWEEP_INTERVAL": "2",
-               "VERIFIER_WORKER_ALIVE_TTL": "3", "VERIFIER_MAX_SWEEPS": "20"}
+               "VERIFIER_WORKER_ALIVE_TTL": "3", "VERIFIER_MAX_SWEEPS": "20",
+               "VERIFIER_RETRY_UNKNOWN_DELAYS": "1,2"}
         settings = Settings(**{k: v for k, v in env.items()  # type: ignore[arg-type]
                                if k.startswith(("VERIFIER_", "REDIS_"))})
         store = Store(settings.db_url)

@@ -436,6 +436,10 @@ class Store:
             raise UnknownProofError(proof_id)
         return int(row["retries"])
 
+    def deferrals_of(self, proof_id: str) -> int:
+        """How often a first verification was put off for later (a ``pending`` attempt)."""
+        return lookups.deferrals_of(self._db, proof_id)
+
     def counts_by_status(self) -> dict[str, int]:
         return lookups.counts_by_status(self._db)
 

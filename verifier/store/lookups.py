@@ -14,7 +14,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from verifier.models import Verdict
 from verifier.store.engine import Database
-from verifier.store.schema import checks, proofs
+from verifier.store.schema import attempts, checks, proofs
 
 STATUSES = ("pending", "approved", "flagged", "rejected")
 
@@ -185,6 +185,14 @@ def count(db: Database, status: str | None) -> int:
     query = select(func.count()).select_from(proofs)
     if status is not None:
         query = query.where(proofs.c.status == status)
+    with db.read() as conn:
+        return int(conn.execute(query).scalar_one())
+
+
+def deferrals_of(db: Database, proof_id: str) -> int:
+    query = (select(func.count()).select_from(attempts)
+             .where(attempts.c.proof_id == proof_id, attempts.c.kind == "initial",
+                    attempts.c.status == "pending"))
     with db.read() as conn:
         return int(conn.execute(query).scalar_one())
 
