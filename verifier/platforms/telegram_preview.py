@@ -105,8 +105,12 @@ class _Parser(HTMLParser):
         self.buffers: dict[str, list[str]] = {}
         self.message: Message | None = None
         self.counter: dict[str, str] = {}
+        self.nested: dict[str, int] = {}  # same-role elements inside an open one
 
     def _open(self, role: str) -> None:
+        if role in self.buffers:  # t.me wraps a media post's text in a second text div
+            self.nested[role] = self.nested.get(role, 0) + 1
+            return
         self.buffers[role] = []
 
     def _text(self, role: str) -> str:
@@ -155,6 +159,9 @@ class _Parser(HTMLParser):
                 break
 
     def _close(self, role: str) -> None:
+        if self.nested.get(role):
+            self.nested[role] -= 1
+            return
         value = self._text(role)
         result, message = self.result, self.message
         if role == "message" and message is not None:

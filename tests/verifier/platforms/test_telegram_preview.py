@@ -54,6 +54,11 @@ def test_real_preview_posts() -> None:
     assert post.text.startswith("В Санкт-Петербурге в небо над городом")
     assert "\n" in post.text  # the <br/> is kept, source line breaks are not
     assert preview.comments == []  # a preview shows posts, not comments
+    # A media post wraps its text in a second text div: the text is still read.
+    media = preview.post("topwar_official/70992")
+    assert media is not None and media.views == "33.8K"
+    assert media.text.startswith("Сегодня ночью в Республике Адыгея упал неизвестный")
+    assert all(m.text for m in preview.messages)
 
 
 def test_unrelated_page_parses_empty() -> None:
