@@ -80,3 +80,22 @@ def test_api_level_wall_signals_keep_the_files_order() -> None:
         assert wall.kind == "locked"
     else:
         raise AssertionError("a locked checker account is a wall")
+
+
+def test_x_tiktok_and_instagram_register_their_actions() -> None:
+    """Which actions need the checker session is declared once, on the handler."""
+    from verifier.platforms.instagram import InstagramAdapter
+    from verifier.platforms.tiktok import TikTokAdapter
+    from verifier.platforms.x import XAdapter
+
+    needs = {platform: {act for act, h in cls.handlers.items() if h.session}
+             for platform, cls in (("x", XAdapter), ("tiktok", TikTokAdapter),
+                                   ("instagram", InstagramAdapter))}
+    assert needs == {"x": {"follow", "subscribe", "comment", "share"},
+                     "tiktok": {"follow", "subscribe"},
+                     "instagram": {"follow", "subscribe", "like"}}
+    assert set(XAdapter.handlers) == {"like", "comment", "share", "follow", "subscribe"}
+    assert set(TikTokAdapter.handlers) == {"like", "share", "follow", "subscribe", "comment"}
+    assert set(InstagramAdapter.handlers) == {"share", "follow", "subscribe", "like", "comment"}
+    assert XAdapter.handlers["share"].kinds == ("post",)
+    assert InstagramAdapter.handlers["comment"].kinds == ("post",)
