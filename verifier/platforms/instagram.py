@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -36,21 +37,22 @@ from verifier.models import Check, Proof
 from verifier.platforms import instagram_api as ia
 from verifier.platforms.base import (
     Adapter,
+    Handler,
     LiveEnv,
     Target,
     TargetError,
+    action,
     load_platform_data,
     normalize_handle,
     reveal,
 )
 from verifier.platforms.capture import ResponseCapture
+from verifier.platforms.visit import LayoutChanged, Seen, Stop, Visit, Wall, Walls
 
 HANDLE_RE = re.compile(r"^[A-Za-z0-9._]{1,30}$")
 CODE_RE = re.compile(r"^[A-Za-z0-9_-]{4,64}$")
-
-
-class Stop(Exception):
-    """The page cannot tell: a wall, a timeout or a changed layout."""
+NO_WORKER = ("the proof gives no valid Instagram username for the worker, so the action "
+             "cannot be looked up")
 
 
 @dataclass
@@ -64,6 +66,10 @@ class Capture(ResponseCapture):
         return next((k for k, r in self.kinds.items() if r.search(rest)), "other")
 
 
+# A logged-in handler's reading: (name, worker, the target's key, visit, env).
+Reader = Callable[[str, str, str, Visit, LiveEnv], Check]
+
+
 class InstagramAdapter(Adapter):
     platform = "instagram"
 
@@ -75,6 +81,7 @@ class InstagramAdapter(Adapter):
         api = self.data["api"]
         self.kinds = {k: re.compile(v) for k, v in api["kinds"].items()}
         self.url_re = re.compile(api["url_pattern"])
+        self.walls = Walls(self.data["walls"])
 
     # -- targets -----------------------------------------------------------------------
     def parse_target(self, url: str) -> Target:
@@ -101,66 +108,76 @@ class InstagramAdapter(Adapter):
         return Target("instagram", "post", code, f"{self.base}/p/{code}/", owner=owner)
 
     # -- live checks -------------------------------------------------------------------
-    def live_check(self, proof: Proof, target: Target, env: LiveEnv) -> Check:
-        action = proof.task.action
-        name = f"live.{action}"
-        if action == "share":
-            return Check(name=name, outcome="skipped",
-                         detail="Instagram does not show who shared a post to a third party; "
-                                "the proof screenshot decides")
-        wanted = {"follow": "account", "subscribe": "account", "like": "post",
-                  "comment": "post"}.get(action)
-        if wanted is None:
-            return self.unknown(name, f"Instagram has no {action} action this verifier checks")
-        if target.kind != wanted:
-            return self.unknown(name, f"a {action} task needs an Instagram {wanted} URL, got "
-                                      f"a {target.kind}")
+    @action("share")
+    def check_share(self, name: str, proof: Proof, target: Target, env: LiveEnv) -> Check:
+        return Check(name=name, outcome="skipped",
+                     detail="Instagram does not show who shared a post to a third party; "
+                            "the proof screenshot decides")
+
+    @action("follow", "subscribe", kinds=("account",), session=True)
+    def check_follow(self, name: str, proof: Proof, target: Target, env: LiveEnv) -> Check:
+        return self._logged_in(name, proof, target, env, self._follow)
+
+    @action("like", kinds=("post",), session=True)
+    def check_like(self, name: str, proof: Proof, target: Target, env: LiveEnv) -> Check:
+        return self._logged_in(name, proof, target, env, self._like)
+
+    @action("comment", kinds=("post",))
+    def check_comment(self, name: str, proof: Proof, target: Target, env: LiveEnv) -> Check:
+        worker = self._worker(proof)
+        if worker is None:
+            return self.unknown(name, NO_WORKER)
+        return self._comment(name, worker, proof, target, env)
+
+    def no_handler(self, name: str, proof: Proof, target: Target, env: LiveEnv) -> Check:
+        return self.unknown(name, f"Instagram has no {proof.task.action} action this verifier "
+                                  "checks")
+
+    def wrong_kind(self, name: str, act: str, spec: Handler, target: Target) -> Check:
+        return self.unknown(name, f"a {act} task needs an Instagram {spec.kinds[0]} URL, got "
+                                  f"a {target.kind}")
+
+    def no_session(self, name: str, act: str, spec: Handler, target: Target) -> Check:
+        what = "follower lists" if "account" in spec.kinds else "who liked a post"
+        return self.unknown(name, f"Instagram shows {what} only to a logged-in account and "
+                                  "no checker session for instagram is configured")
+
+    @staticmethod
+    def _worker(proof: Proof) -> str | None:
         worker = normalize_handle(proof.worker.handle)
-        if not worker or not HANDLE_RE.match(worker):
-            return self.unknown(name, "the proof gives no valid Instagram username for the "
-                                      "worker, so the action cannot be looked up")
-        if action == "comment":
-            return self._comment(name, worker, proof, target, env)
-        if env.pool.session_file("instagram") is None:
-            what = "follower lists" if wanted == "account" else "who liked a post"
-            return self.unknown(name, f"Instagram shows {what} only to a logged-in account and "
-                                      "no checker session for instagram is configured")
-        with env.pool.context("instagram") as (ctx, info):
-            page = ctx.new_page()
-            capture = Capture(self.url_re, kinds=self.kinds)
-            page.on("response", capture.on_response)
-            evidence: list[str] = []
+        return worker if worker and HANDLE_RE.match(worker) else None
+
+    def _visit(self, env: LiveEnv, session: str | None, record_blocked: bool = True) -> Visit:
+        """A visit recording the page's own ``/api/v1/`` answers."""
+        return Visit(env, session, capture=Capture(self.url_re, kinds=self.kinds),
+                     record_blocked=record_blocked)
+
+    def _logged_in(self, name: str, proof: Proof, target: Target, env: LiveEnv,
+                   read: Reader) -> Check:
+        """``read`` the target with the checker session; a ``Stop`` is ``unknown``."""
+        worker = self._worker(proof)
+        if worker is None:
+            return self.unknown(name, NO_WORKER)
+        with self._visit(env, "instagram") as visit:
             try:
-                if wanted == "account":
-                    check = self._follow(name, worker, target.key, page, capture, env, evidence)
-                else:
-                    check = self._like(name, worker, target.key, page, capture, env, evidence)
-            except Stop as exc:
-                check = self.unknown(name, f"{exc}; the {action} could not be checked")
-            self._shot(page, env, evidence)
-            if info.blocked:
-                evidence.append(env.evidence.put_text("\n".join(info.blocked)))
-        check.evidence = [*evidence, *check.evidence]
+                check = read(name, worker, target.key, visit, env)
+            except Stop as stop:
+                check = self.unknown(name, f"{stop.detail}; the {proof.task.action} could not "
+                                           "be checked")
+            visit.shot()
+        check.evidence = [*visit.evidence, *check.evidence]
         return check
 
-    def _shot(self, page: Page, env: LiveEnv, evidence: list[str]) -> None:
-        try:
-            evidence.append(env.evidence.put(page.screenshot(type="png"), "png"))
-        except Exception:
-            return
+    def _goto(self, visit: Visit, path: str) -> None:
+        assert visit.capture is not None
+        visit.capture.responses.clear()
+        visit.goto(self.base + path, label="Instagram")
+        self._page_wall(visit.page)  # login and challenge pages come from the server
 
-    def _goto(self, page: Page, capture: Capture, path: str) -> None:
-        capture.responses.clear()
-        try:
-            page.goto(self.base + path, wait_until="domcontentloaded")
-        except Exception as exc:
-            raise Stop(f"Instagram could not be opened at {self.base}{path}: {exc}") from exc
-        reason = self._page_wall(page)  # login and challenge pages come from the server
-        if reason:
-            raise Stop(reason)
-
-    def _wait(self, page: Page, capture: Capture, kind: str, count: int) -> tuple[int, Any]:
+    def _wait(self, visit: Visit, kind: str, count: int) -> tuple[int, Any]:
         """The ``count``-th answer of ``kind``; ``Stop`` on a wall or when none comes."""
+        page, capture = visit.page, visit.capture
+        assert capture is not None
         waited = 0
         while waited < 8000:
             found = capture.of(kind)
@@ -168,34 +185,32 @@ class InstagramAdapter(Adapter):
                 status, body = found[count - 1]
                 wall = ia.api_wall(status, body, self.data["walls"])
                 if wall:
-                    raise Stop(wall[1])
+                    raise Wall(*wall)
                 return status, body
             for _k, status, body in capture.responses:
                 wall = ia.api_wall(status, body, self.data["walls"])
                 if wall:
-                    raise Stop(wall[1])
+                    raise Wall(*wall)
             page.wait_for_timeout(100)
             waited += 100
-        reason = self._page_wall(page)
-        raise Stop(reason or f"layout changed: the page {page.url} fetched no {kind} data")
+        self._page_wall(page)
+        raise LayoutChanged(f"the page {page.url} fetched no {kind} data")
 
-    def _page_wall(self, page: Page) -> str | None:
+    def _page_wall(self, page: Page) -> None:
+        """The login, challenge or rate-limit page's text (``data/instagram.yaml``)."""
         try:
             text = page.inner_text("body", timeout=2000)
         except Exception:
             text = ""
-        for wall in self.data["walls"].values():
-            if any(t in text for t in wall.get("text", [])):
-                return str(wall["reason"])
-        return None
+        self.walls.check(Seen(text=text))
 
-    def _profile(self, page: Page, capture: Capture, user: str) -> ia.IgProfile | None:
-        status, body = self._wait(page, capture, "profile", 1)
+    def _profile(self, visit: Visit, user: str) -> ia.IgProfile | None:
+        status, body = self._wait(visit, "profile", 1)
         if status == 404:
             return None
         found = ia.parse_profile(body, self.data)
         if found is None:
-            raise Stop(f"layout changed: Instagram's profile data for @{user} has no username")
+            raise LayoutChanged(f"Instagram's profile data for @{user} has no username")
         return found
 
     def _viewer(self, page: Page) -> str | None:
@@ -206,18 +221,18 @@ class InstagramAdapter(Adapter):
             return None
         return viewer if isinstance(viewer, str) else None
 
-    def _follow(self, name: str, worker: str, target: str, page: Page, capture: Capture,
-                env: LiveEnv, evidence: list[str]) -> Check:
-        self._goto(page, capture, self.data["pages"]["profile"].format(user=worker))
-        profile = self._profile(page, capture, worker)
+    def _follow(self, name: str, worker: str, target: str, visit: Visit, env: LiveEnv) -> Check:
+        page = visit.open_page()
+        self._goto(visit, self.data["pages"]["profile"].format(user=worker))
+        profile = self._profile(visit, worker)
         if profile is None:
             return Check(name=name, outcome="fail",
                          detail=f"the Instagram account @{worker} does not exist")
         if (self._viewer(page) or "").casefold() == target.casefold():
             return self._relationship(name, worker, target, profile)
-        first = self._scan(page, capture, "following", worker, target, env)
+        first = self._scan(visit, "following", worker, target, env)
         if first[0] == "closed":
-            second = self._scan(page, capture, "followers", target, worker, env)
+            second = self._scan(visit, "followers", target, worker, env)
             if second[0] == "closed":
                 return self.unknown(name, f"both @{worker}'s following list and @{target}'s "
                                           "followers list are private to the checker account")
@@ -225,8 +240,7 @@ class InstagramAdapter(Adapter):
         else:
             outcome, seen, where = first[0], first[1], f"@{worker}'s following list"
         if outcome == "found":
-            evidence.append(env.evidence.put_json({"worker": worker, "target": target,
-                                                   "list": where}))
+            visit.put_json({"worker": worker, "target": target, "list": where})
             return Check(name=name, outcome="pass",
                          detail=f"@{worker} follows @{target}: found in {where} ({seen})")
         if outcome == "missing":
@@ -243,7 +257,7 @@ class InstagramAdapter(Adapter):
                       profile: ia.IgProfile) -> Check:
         seen = f"as @{target}'s own session sees @{worker}"
         if profile.follows_viewer is None:
-            raise Stop("layout changed: Instagram's profile data has no follows_viewer")
+            raise LayoutChanged("Instagram's profile data has no follows_viewer")
         if profile.follows_viewer:
             return Check(name=name, outcome="pass", detail=f"@{worker} follows @{target} ({seen})")
         if profile.requested_viewer:
@@ -253,21 +267,22 @@ class InstagramAdapter(Adapter):
         return Check(name=name, outcome="fail",
                      detail=f"@{worker} does not follow @{target} ({seen})")
 
-    def _scan(self, page: Page, capture: Capture, kind: str, owner: str, wanted: str,
+    def _scan(self, visit: Visit, kind: str, owner: str, wanted: str,
               env: LiveEnv) -> tuple[str, str]:
         """(found|exhausted|truncated|closed|missing, what was seen) for one list."""
-        self._goto(page, capture, self.data["pages"][kind].format(user=owner))
-        profile = self._profile(page, capture, owner)
+        page = visit.open_page()
+        self._goto(visit, self.data["pages"][kind].format(user=owner))
+        profile = self._profile(visit, owner)
         if profile is None:
             return "missing", ""
         users, pages = 0, 0
         while True:
-            status, body = self._wait(page, capture, kind, pages + 1)
+            status, body = self._wait(visit, kind, pages + 1)
             if status in (400, 403) and ia.api_error(body) in self.data["errors"]["not_allowed"]:
                 return "closed", ""
             result = ia.parse_user_list(body, self.data)
             if status != 200 or not result.layout_ok:
-                raise Stop(f"layout changed: Instagram's {kind} list of @{owner} has no data")
+                raise LayoutChanged(f"Instagram's {kind} list of @{owner} has no data")
             pages += 1
             users += len(result.users)
             seen = f"{users} accounts over {pages} page(s)"
@@ -276,8 +291,8 @@ class InstagramAdapter(Adapter):
                 return "found", seen
             if not result.next_cursor:
                 if kind == "followers" and not users and profile.followers:
-                    raise Stop(f"layout changed: @{owner} counts {profile.followers} followers "
-                               "but the list read none")
+                    raise LayoutChanged(f"@{owner} counts {profile.followers} followers "
+                                        "but the list read none")
                 return "exhausted", seen
             if pages >= env.settings.max_list_pages:
                 return "truncated", seen
@@ -286,10 +301,10 @@ class InstagramAdapter(Adapter):
     def _reveal(self, page: Page, username: str) -> None:
         reveal(page.locator(self.data["selectors"]["user_row"]).filter(has_text=username))
 
-    def _like(self, name: str, worker: str, code: str, page: Page, capture: Capture,
-              env: LiveEnv, evidence: list[str]) -> Check:
-        self._goto(page, capture, self.data["pages"]["likers"].format(code=code))
-        status, body = self._wait(page, capture, "media", 1)
+    def _like(self, name: str, worker: str, code: str, visit: Visit, env: LiveEnv) -> Check:
+        page = visit.open_page()
+        self._goto(visit, self.data["pages"]["likers"].format(code=code))
+        status, body = self._wait(visit, "media", 1)
         media = ia.parse_media(body, self.data) if status == 200 else None
         if media is None:
             return self.unknown(name, f"Instagram shows no post {code} (deleted, private or a "
@@ -297,10 +312,10 @@ class InstagramAdapter(Adapter):
         likers: list[ia.IgUser] = []
         pages = 0
         while True:
-            status, body = self._wait(page, capture, "likers", pages + 1)
+            status, body = self._wait(visit, "likers", pages + 1)
             result = ia.parse_user_list(body, self.data)
             if status != 200 or not result.layout_ok:
-                raise Stop(f"layout changed: Instagram's likers of {code} have no data")
+                raise LayoutChanged(f"Instagram's likers of {code} have no data")
             pages += 1
             likers.extend(result.users)
             if result.find(worker) or not result.next_cursor:
@@ -315,55 +330,60 @@ class InstagramAdapter(Adapter):
                          detail=f"@{worker} liked the Instagram post {code} (found among "
                                 f"{len(likers)} likers)")
         if media.like_count and not likers:
-            raise Stop(f"layout changed: the post {code} counts {media.like_count} likes but "
-                       "the likers list read none")
+            raise LayoutChanged(f"the post {code} counts {media.like_count} likes but "
+                                "the likers list read none")
         return Check(name=name, outcome="fail",
                      detail=f"@{worker} is not among the {len(likers)} likers of the Instagram "
                             f"post {code}")
 
     def _comment(self, name: str, worker: str, proof: Proof, target: Target,
                  env: LiveEnv) -> Check:
-        evidence: list[str] = []
-        comments: list[ia.IgComment] = []
-        with env.pool.context(None) as (ctx, _info):
-            page = ctx.new_page()
-            capture = Capture(self.url_re, kinds=self.kinds)
-            page.on("response", capture.on_response)
+        with self._visit(env, None, record_blocked=False) as visit:
             try:
-                self._goto(page, capture, self.data["pages"]["post"].format(code=target.key))
-                status, body = self._wait(page, capture, "media", 1)
-                media = ia.parse_media(body, self.data) if status == 200 else None
-                if media is None:
-                    return self.unknown(name, f"Instagram shows no post {target.key}")
-                pages = 0
-                while True:
-                    status, body = self._wait(page, capture, "comments", pages + 1)
-                    result = ia.parse_comments(body, self.data)
-                    if status != 200 or not result.layout_ok:
-                        raise Stop("layout changed: Instagram's comments have no data")
-                    pages += 1
-                    comments.extend(result.comments)
-                    mine = any(c.username.casefold() == worker.casefold()
-                               for c in result.comments)
-                    if mine or not result.next_cursor:
-                        counted = media.comment_count or result.count or 0
-                        if counted and not comments:
-                            raise Stop(f"layout changed: the post counts {counted} comments "
-                                       "but none could be read")
-                        break
-                    if pages >= env.settings.max_list_pages:
-                        self._shot(page, env, evidence)
-                        return self.unknown(name, f"no comment by @{worker} among the first "
-                                                  f"{len(comments)} and the post has more",
-                                            evidence)
-                    page.locator(self.data["selectors"]["load_more_comments"]).first.click()
-            except Stop as exc:
-                self._shot(page, env, evidence)
-                return self.unknown(name, f"{exc}; the comment could not be checked", evidence)
-            self._shot(page, env, evidence)
+                comments = self._comments(name, worker, target, visit, env)
+            except Stop as stop:
+                visit.shot()
+                return self.unknown(name, f"{stop.detail}; the comment could not be checked",
+                                    visit.evidence)
+            if isinstance(comments, Check):
+                return comments
+            visit.shot()
+        evidence = visit.evidence
         # With every comment dated, only an earlier one can have been copied.
         dated = bool(comments) and all(c.created is not None for c in comments)
         ordered = sorted(comments, key=lambda c: c.created or 0) if dated else comments
         judged = [Comment(author=c.username, text=c.text) for c in ordered]
         return judge_comment(name, [worker], judged, proof.task,
                              f"the Instagram post {target.key}", evidence, oldest_first=dated)
+
+    def _comments(self, name: str, worker: str, target: Target, visit: Visit,
+                  env: LiveEnv) -> list[ia.IgComment] | Check:
+        """The post's comments up to the worker's (or the end); a ``Check`` when the post
+        is not shown or its comments go on past the page limit."""
+        self._goto(visit, self.data["pages"]["post"].format(code=target.key))
+        status, body = self._wait(visit, "media", 1)
+        media = ia.parse_media(body, self.data) if status == 200 else None
+        if media is None:
+            return self.unknown(name, f"Instagram shows no post {target.key}")
+        comments: list[ia.IgComment] = []
+        pages = 0
+        while True:
+            status, body = self._wait(visit, "comments", pages + 1)
+            result = ia.parse_comments(body, self.data)
+            if status != 200 or not result.layout_ok:
+                raise LayoutChanged("Instagram's comments have no data")
+            pages += 1
+            comments.extend(result.comments)
+            mine = any(c.username.casefold() == worker.casefold() for c in result.comments)
+            if mine or not result.next_cursor:
+                counted = media.comment_count or result.count or 0
+                if counted and not comments:
+                    raise LayoutChanged(f"the post counts {counted} comments but none could "
+                                        "be read")
+                return comments
+            if pages >= env.settings.max_list_pages:
+                visit.shot()
+                return self.unknown(name, f"no comment by @{worker} among the first "
+                                          f"{len(comments)} and the post has more",
+                                    visit.evidence)
+            visit.page.locator(self.data["selectors"]["load_more_comments"]).first.click()

@@ -14,10 +14,9 @@ video it is. Every key and selector lives in ``data/tiktok.yaml``.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -28,13 +27,16 @@ from verifier.forensics.comments import Comment, judge_comment
 from verifier.models import Check, Proof
 from verifier.platforms.base import (
     Adapter,
+    Handler,
     LiveEnv,
     Target,
     TargetError,
+    action,
     load_platform_data,
     normalize_handle,
 )
 from verifier.platforms.capture import ResponseCapture
+from verifier.platforms.visit import LayoutChanged, Seen, Stop, Visit, Wall, Walls
 
 HANDLE_RE = re.compile(r"^[A-Za-z0-9_.]{2,24}$")
 CODE_RE = re.compile(r"^[A-Za-z0-9]{4,20}$")
@@ -121,11 +123,8 @@ def api_wall(status: int, payload: Any, walls: Mapping[str, Mapping[str, Any]]
 # -- the adapter -----------------------------------------------------------------------
 
 
-class Stop(Exception):
-    """The page cannot tell: a wall, a timeout or a changed layout."""
-
-
-Capture = ResponseCapture  # keyed by the path after /api/, from TikTok's own host only
+# A handler's reading of the opened page: (name, worker, proof, target, visit, env).
+Reader = Callable[[str, str, Proof, Target, Visit, LiveEnv], Check]
 
 
 class TikTokAdapter(Adapter):
@@ -137,7 +136,8 @@ class TikTokAdapter(Adapter):
         self.short_hosts = {h.lower() for h in self.data["short_hosts"]}
         self.reserved = {p.lower() for p in self.data["reserved_paths"]}
         self.base = self.data["base_url"]
-        self.url_re = re.compile(self.data["api"]["url_pattern"])
+        self.url_re = re.compile(self.data["api"]["url_pattern"])  # keyed by the path after /api/
+        self.walls = Walls(self.data["walls"])
 
     def parse_target(self, url: str) -> Target:
         parts = urlsplit(url.strip())
@@ -166,61 +166,62 @@ class TikTokAdapter(Adapter):
                           owner=user)
         return Target("tiktok", "account", user, f"{self.base}/@{user}")
 
-    def live_check(self, proof: Proof, target: Target, env: LiveEnv) -> Check:
-        action = proof.task.action
-        name = f"live.{action}"
-        if action in ("like", "share"):
-            verb = "liked" if action == "like" else "shared"
-            return Check(name=name, outcome="skipped",
-                         detail=f"TikTok does not show who {verb} a video to a third party; "
-                                "the proof screenshot decides")
-        wanted = {"follow": "account", "subscribe": "account", "comment": "post"}.get(action)
-        if wanted is None:
-            return self.unknown(name, f"TikTok has no {action} action this verifier checks")
-        if target.kind != wanted:
-            return self.unknown(name, f"a {action} task needs a TikTok {wanted} URL, got a "
-                                      f"{target.kind}")
+    @action("like", "share")
+    def check_hidden(self, name: str, proof: Proof, target: Target, env: LiveEnv) -> Check:
+        verb = "liked" if proof.task.action == "like" else "shared"
+        return Check(name=name, outcome="skipped",
+                     detail=f"TikTok does not show who {verb} a video to a third party; "
+                            "the proof screenshot decides")
+
+    @action("follow", "subscribe", kinds=("account",), session=True)
+    def check_follow(self, name: str, proof: Proof, target: Target, env: LiveEnv) -> Check:
+        return self._visit(name, proof, target, env, "tiktok", self._follow)
+
+    @action("comment", kinds=("post",))
+    def check_comment(self, name: str, proof: Proof, target: Target, env: LiveEnv) -> Check:
+        return self._visit(name, proof, target, env, None, self._comment)
+
+    def no_handler(self, name: str, proof: Proof, target: Target, env: LiveEnv) -> Check:
+        return self.unknown(name, f"TikTok has no {proof.task.action} action this verifier "
+                                  "checks")
+
+    def wrong_kind(self, name: str, act: str, spec: Handler, target: Target) -> Check:
+        return self.unknown(name, f"a {act} task needs a TikTok {spec.kinds[0]} URL, got a "
+                                  f"{target.kind}")
+
+    def no_session(self, name: str, act: str, spec: Handler, target: Target) -> Check:
+        return self.unknown(name, "TikTok shows followers lists only to a logged-in account "
+                                  "and no checker session for tiktok is configured")
+
+    def _visit(self, name: str, proof: Proof, target: Target, env: LiveEnv,
+               session: str | None, read: Reader) -> Check:
+        """Open the target's page and ``read`` it; a ``Stop`` is ``unknown`` with its reason."""
         worker = normalize_handle(proof.worker.handle)
         if not worker or not HANDLE_RE.match(worker):
             return self.unknown(name, "the proof gives no valid TikTok username for the worker")
-        if wanted == "account" and env.pool.session_file("tiktok") is None:
-            return self.unknown(name, "TikTok shows followers lists only to a logged-in account "
-                                      "and no checker session for tiktok is configured")
-        evidence: list[str] = []
-        with env.pool.context("tiktok" if wanted == "account" else None) as (ctx, info):
-            page = ctx.new_page()
-            capture = Capture(self.url_re, host=urlsplit(self.base).hostname or "")
-            page.on("response", capture.on_response)
+        capture = ResponseCapture(self.url_re, host=urlsplit(self.base).hostname or "")
+        with Visit(env, session, capture=capture) as visit:
             try:
-                self._open(page, target.url)
-                if wanted == "account":
-                    check = self._follow(name, worker, target.key, page, capture, env)
-                else:
-                    check = self._comment(name, worker, proof, target, page, capture, env)
-            except Stop as exc:
-                check = self.unknown(name, f"{exc}; the {action} could not be checked")
-            with contextlib.suppress(Exception):
-                evidence.append(env.evidence.put(page.screenshot(type="png"), "png"))
-            if info.blocked:
-                evidence.append(env.evidence.put_text("\n".join(info.blocked)))
-        check.evidence = [*evidence, *check.evidence]
+                self._open(visit, target.url)
+                check = read(name, worker, proof, target, visit, env)
+            except Stop as stop:
+                check = self.unknown(name, f"{stop.detail}; the {proof.task.action} could not "
+                                           "be checked")
+            visit.shot()
+        check.evidence = [*visit.evidence, *check.evidence]
         return check
 
-    def _open(self, page: Page, url: str) -> None:
-        try:
-            page.goto(url, wait_until="domcontentloaded")
-        except Exception as exc:
-            raise Stop(f"TikTok could not be opened at {url}: {exc}") from exc
-        self._page_wall(page)
+    def _open(self, visit: Visit, url: str) -> None:
+        visit.goto(url, label="TikTok")
+        self._page_wall(visit.page)
 
     def _page_wall(self, page: Page) -> None:
+        """The login modal, captcha or rate-limit page's text (``data/tiktok.yaml``)."""
         try:
             text = page.inner_text("body", timeout=2000)
         except Exception:
             text = ""
-        for wall in self.data["walls"].values():
-            if any(t in text for t in wall.get("text", [])):
-                raise Stop(str(wall["reason"]))
+        self.walls.check(Seen(text=text))
 
     def _initial(self, page: Page, key: str) -> Mapping[str, Any]:
         try:
@@ -230,16 +231,18 @@ class TikTokAdapter(Adapter):
             raw = None
         entry = rehydration(raw, self.data, key)
         if entry is None:
-            raise Stop(f"layout changed: the page {page.url} has no {key} in its initial data")
+            raise LayoutChanged(f"the page {page.url} has no {key} in its initial data")
         return entry
 
-    def _wait(self, page: Page, capture: Capture, kind: str, count: int) -> tuple[int, Any]:
+    def _wait(self, visit: Visit, kind: str, count: int) -> tuple[int, Any]:
+        page, capture = visit.page, visit.capture
+        assert capture is not None
         waited = 0
         while waited < 8000:
             for _k, status, body in capture.responses:
                 wall = api_wall(status, body, self.data["walls"])
                 if wall:
-                    raise Stop(wall[1])
+                    raise Wall(*wall)
             found = capture.of(kind)
             if len(found) >= count:
                 return found[count - 1]
@@ -248,10 +251,11 @@ class TikTokAdapter(Adapter):
             page.wait_for_timeout(100)
             waited += 100
         self._page_wall(page)
-        raise Stop(f"layout changed: the page {page.url} fetched no {kind} data")
+        raise LayoutChanged(f"the page {page.url} fetched no {kind} data")
 
-    def _follow(self, name: str, worker: str, target: str, page: Page, capture: Capture,
+    def _follow(self, name: str, worker: str, proof: Proof, account: Target, visit: Visit,
                 env: LiveEnv) -> Check:
+        page, target = visit.page, account.key
         detail = self._initial(page, "user_detail")
         if detail.get("statusCode") in self.data["rehydration"]["missing_codes"]:
             return Check(name=name, outcome="fail",
@@ -260,19 +264,19 @@ class TikTokAdapter(Adapter):
             page.locator(self.data["selectors"]["followers_count"]).first.click(timeout=5000)
         except Exception as exc:
             self._page_wall(page)
-            raise Stop("layout changed: the profile has no followers count to open") from exc
+            raise LayoutChanged("the profile has no followers count to open") from exc
         kind = self.data["api"]["user_list"]
         seen, pages = 0, 0
         while True:
-            status, body = self._wait(page, capture, kind, pages + 1)
+            status, body = self._wait(visit, kind, pages + 1)
             result = parse_user_list(body)
             if result.code in self.data["api"]["private_codes"]:
                 return self.unknown(name, f"@{target}'s followers list is private to the "
                                           "checker account")
             if status != 200 or not result.layout_ok or result.code not in \
                     self.data["api"]["ok_codes"]:
-                raise Stop(f"layout changed: TikTok answered {status}/{result.code} for the "
-                           "followers list")
+                raise LayoutChanged(f"TikTok answered {status}/{result.code} for the "
+                                    "followers list")
             pages += 1
             seen += len(result.names)
             counted = f"{seen} accounts over {pages} page(s)"
@@ -294,8 +298,9 @@ class TikTokAdapter(Adapter):
                       " if (box) box.scrollTop = box.scrollHeight;"
                       " window.scrollTo(0, document.body.scrollHeight); }", selector)
 
-    def _comment(self, name: str, worker: str, proof: Proof, target: Target, page: Page,
-                 capture: Capture, env: LiveEnv) -> Check:
+    def _comment(self, name: str, worker: str, proof: Proof, target: Target, visit: Visit,
+                 env: LiveEnv) -> Check:
+        page = visit.page
         detail = self._initial(page, "video_detail")
         if detail.get("statusCode") in self.data["rehydration"]["missing_codes"]:
             return self.unknown(name, f"TikTok shows no video at {target.url} (deleted, private "
@@ -305,19 +310,20 @@ class TikTokAdapter(Adapter):
         author = str((item.get("author") or {}).get("uniqueId") or "")
         if urlsplit(page.url).hostname != urlsplit(self.base).hostname and author:
             # A short link: continue on the video's own page, as the app lands there.
-            capture.responses.clear()
-            self._open(page, f"{self.base}/@{author}/video/{video}")
+            assert visit.capture is not None
+            visit.capture.responses.clear()
+            self._open(visit, f"{self.base}/@{author}/video/{video}")
         kind = self.data["api"]["comments"]
         comments: list[tuple[str, str]] = []
         times: list[int | None] = []
         pages = 0
         while True:
-            status, body = self._wait(page, capture, kind, pages + 1)
+            status, body = self._wait(visit, kind, pages + 1)
             result = parse_comments(body)
             if status != 200 or not result.layout_ok or result.code not in \
                     self.data["api"]["ok_codes"]:
-                raise Stop(f"layout changed: TikTok answered {status}/{result.code} for the "
-                           "comments")
+                raise LayoutChanged(f"TikTok answered {status}/{result.code} for the "
+                                    "comments")
             pages += 1
             comments.extend(result.names)
             times.extend(result.times)

@@ -93,6 +93,9 @@ class Seen:
     has: Callable[[str], bool] | None = None  # whether the page has an element (``selector``)
 
 
+ApiHit = Callable[[WallSpec], bool]  # whether a platform's API answers show a wall
+
+
 class Walls:
     """One matcher for the ``walls`` of a platform's data file, in the file's order.
 
@@ -106,16 +109,20 @@ class Walls:
         self.walls = {kind: spec if isinstance(spec, WallSpec) else WallSpec.model_validate(spec)
                       for kind, spec in walls.items()}
 
-    def match(self, seen: Seen) -> tuple[str, str] | None:
-        """(kind, reason) of the first wall the page shows, else None."""
+    def match(self, seen: Seen, api: ApiHit | None = None) -> tuple[str, str] | None:
+        """(kind, reason) of the first wall the page shows, else None.
+
+        ``api(spec)``, when given, says whether the platform's API answers show that
+        wall (its API-level keys), so both kinds of signal keep the file's order.
+        """
         for kind, wall in self.walls.items():
-            if self._hit(wall, seen):
+            if (api is not None and api(wall)) or self._hit(wall, seen):
                 return kind, wall.reason
         return None
 
-    def check(self, seen: Seen) -> None:
-        """Raise ``Wall`` for the first wall the page shows."""
-        found = self.match(seen)
+    def check(self, seen: Seen, api: ApiHit | None = None) -> None:
+        """Raise ``Wall`` for the first wall the page (or, with ``api``, its API) shows."""
+        found = self.match(seen, api)
         if found is not None:
             raise Wall(*found)
 

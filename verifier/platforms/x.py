@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import Page, Response
@@ -23,18 +22,21 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from verifier.models import Check, Proof
 from verifier.platforms.base import (
     Adapter,
+    Handler,
     LiveEnv,
     Target,
     TargetError,
+    action,
     load_platform_data,
     normalize_handle,
     reveal,
 )
 from verifier.platforms.capture import ResponseCapture
+from verifier.platforms.visit import NotFound, Refused, Seen, Stop, Visit, Wall, Walls
 from verifier.platforms.x_graphql import (
     TimelinePage,
     XUser,
-    graphql_error_codes,
+    graphql_wall,
     parse_timeline,
     parse_user_by_screen_name,
 )
@@ -72,18 +74,18 @@ class ListOutcome:
     FOUND = "found"
     EXHAUSTED = "exhausted"
     TRUNCATED = "truncated"
-    CLOSED = "closed"  # protected list or missing account
+    CLOSED = "closed"  # the list is not shown to the checker (protected account)
 
 
 @dataclass
 class ListResult:
+    """What one list showed; a list that could not be read raises a ``Stop`` instead."""
+
     outcome: str
     pages: int = 0
     users_seen: int = 0
     match: XUser | None = None
-    wall: str | None = None
-    detail: str = ""
-    owner: XUser | None = None
+    detail: str = ""  # why a closed list is closed
 
 
 class XAdapter(Adapter):
@@ -95,6 +97,7 @@ class XAdapter(Adapter):
         self.reserved = {p.lower() for p in self.data["reserved_paths"]}
         self.gql = self.data["graphql"]
         self.operation_re = re.compile(self.gql["url_pattern"])
+        self.walls = Walls(self.data["walls"])
 
     # -- targets -----------------------------------------------------------
     def parse_target(self, url: str) -> Target:
@@ -118,81 +121,107 @@ class XAdapter(Adapter):
         return Target("x", "account", handle, f"{base}/{handle}")
 
     # -- live checks -----------------------------------------------------------
-    def live_check(self, proof: Proof, target: Target, env: LiveEnv) -> Check:
-        action = proof.task.action
-        name = f"live.{action}"
-        if action in ("like", "comment", "share"):
-            from verifier.platforms import x_posts  # x_posts builds on this module
+    @action("like")
+    def check_like(self, name: str, proof: Proof, target: Target, env: LiveEnv) -> Check:
+        from verifier.platforms import x_posts  # x_posts builds on this module
 
-            if action == "like":
-                return x_posts.check_like(name)
-            check = x_posts.check_comment if action == "comment" else x_posts.check_share
-            return check(self, name, proof, target, env)
-        if action not in ("follow", "subscribe"):
-            return self.unknown(name, f"{action} is not an action on X")
-        if target.kind != "account":
-            return self.unknown(name, f"a follow task needs an account URL, got a {target.kind}")
+        return x_posts.check_like(name)
+
+    @action("comment", kinds=("post",), session=True)
+    def check_comment(self, name: str, proof: Proof, target: Target, env: LiveEnv) -> Check:
+        from verifier.platforms import x_posts
+
+        return x_posts.check_comment(self, name, proof, target, env)
+
+    @action("share", kinds=("post",), session=True)
+    def check_share(self, name: str, proof: Proof, target: Target, env: LiveEnv) -> Check:
+        from verifier.platforms import x_posts
+
+        return x_posts.check_share(self, name, proof, target, env)
+
+    @action("follow", "subscribe", kinds=("account",), session=True)
+    def check_follow(self, name: str, proof: Proof, target: Target, env: LiveEnv) -> Check:
+        worker = self.worker(name, proof, "follow")
+        if isinstance(worker, Check):
+            return worker
+        return self._check_follow(name, worker, target.key, env)
+
+    def worker(self, name: str, proof: Proof, act: str) -> str | Check:
+        """The worker's X handle, or the ``unknown`` that there is none."""
         worker = normalize_handle(proof.worker.handle)
         if not worker or not HANDLE_RE.match(worker):
             return self.unknown(name, "the proof gives no valid X handle for the worker, so the "
-                                      "follow cannot be looked up")
-        if env.pool.session_file("x") is None:
-            return self.unknown(name, "X shows follower lists only to a logged-in account and no "
-                                      "checker session for x is configured")
-        return self._check_follow(name, worker, target.key, env)
+                                      f"{act} cannot be looked up")
+        return worker
+
+    def no_handler(self, name: str, proof: Proof, target: Target, env: LiveEnv) -> Check:
+        return self.unknown(name, f"{proof.task.action} is not an action on X")
+
+    def wrong_kind(self, name: str, act: str, spec: Handler, target: Target) -> Check:
+        if "post" in spec.kinds:
+            return self.unknown(name, f"a {act} task needs a post URL "
+                                      f"(https://x.com/AUTHOR/status/ID), got a {target.kind}")
+        return self.unknown(name, f"a follow task needs an account URL, got a {target.kind}")
+
+    def no_session(self, name: str, act: str, spec: Handler, target: Target) -> Check:
+        what = {"comment": "replies", "share": "reposts lists"}.get(act, "follower lists")
+        return self.unknown(name, f"X shows {what} only to a logged-in account and no "
+                                  "checker session for x is configured")
+
+    def visit(self, env: LiveEnv) -> Visit:
+        """A visit with the checker session, recording X's GraphQL answers."""
+        return Visit(env, "x", capture=Capture(self.operation_re))
+
+    @staticmethod
+    def capture(visit: Visit) -> Capture:
+        assert isinstance(visit.capture, Capture)
+        return visit.capture
 
     def _check_follow(self, name: str, worker: str, target: str, env: LiveEnv) -> Check:
         base = self.data["base_url"]
-        evidence: list[str] = []
-        with env.pool.context("x") as (ctx, info):
-            page = ctx.new_page()
-            capture = Capture(self.operation_re)
-            page.on("response", capture.on_response)
-            first = self._scan_list(page, capture, f"{base}/{worker}/following",
-                                    self.gql["following"], target, env)
-            result = first
-            closed = first.outcome == ListOutcome.CLOSED and first.wall is None
-            if closed and not first.detail.startswith("missing:"):
-                capture.responses.clear()
-                result = self._scan_list(page, capture, f"{base}/{target}/followers",
-                                         self.gql["followers"], worker, env)
-            evidence.append(env.evidence.put(page.screenshot(type="png"), "png"))
-            if result.match is not None:
-                evidence.append(env.evidence.put_json({
-                    "rest_id": result.match.rest_id, "screen_name": result.match.screen_name,
-                    "name": result.match.name, "list": page.url,
-                }))
-            if info.blocked:
-                evidence.append(env.evidence.put_text("\n".join(info.blocked)))
-        return self._verdict(name, worker, target, first, result, evidence)
+        match: XUser | None = None
+        with self.visit(env) as visit:
+            try:
+                first = self._scan_list(visit, f"{base}/{worker}/following",
+                                        self.gql["following"], target, env)
+                result = first
+                if first.outcome == ListOutcome.CLOSED:
+                    self.capture(visit).responses.clear()
+                    result = self._scan_list(visit, f"{base}/{target}/followers",
+                                             self.gql["followers"], worker, env)
+                check, match = self._verdict(name, worker, target, first, result), result.match
+            except NotFound as missing:
+                check = Check(name=name, outcome="fail", detail=missing.detail)
+            except Stop as stop:
+                check = self.unknown(name, f"{stop.detail}; the follow could not be checked")
+            visit.shot()
+            if match is not None:
+                visit.put_json({"rest_id": match.rest_id, "screen_name": match.screen_name,
+                                "name": match.name, "list": visit.page.url})
+        check.evidence = visit.evidence
+        return check
 
     def _verdict(self, name: str, worker: str, target: str, first: ListResult,
-                 result: ListResult, evidence: list[str]) -> Check:
+                 result: ListResult) -> Check:
         seen = f"{result.users_seen} accounts over {result.pages} page(s)"
-        if result.wall:
-            return self.unknown(name, f"{result.detail}; the follow could not be checked", evidence)
+        where = (f"@{worker}'s following list" if result is first
+                 else f"@{target}'s followers list")
         if result.outcome == ListOutcome.FOUND:
-            where = (f"@{worker}'s following list" if result is first
-                     else f"@{target}'s followers list")
-            return Check(name=name, outcome="pass", evidence=evidence,
+            return Check(name=name, outcome="pass",
                          detail=f"@{worker} follows @{target}: found in {where} ({seen})")
         if result.outcome == ListOutcome.EXHAUSTED:
-            where = (f"@{worker}'s following list" if result is first
-                     else f"@{target}'s followers list")
-            return Check(name=name, outcome="fail", evidence=evidence,
+            return Check(name=name, outcome="fail",
                          detail=f"@{worker} does not follow @{target}: {where} ends without "
                                 f"@{target if result is first else worker} ({seen})")
         if result.outcome == ListOutcome.TRUNCATED:
             return self.unknown(name, f"@{target} was not among the first {seen} and the list "
-                                      "goes on past the page limit", evidence)
-        if result.detail.startswith("missing:"):
-            return Check(name=name, outcome="fail", evidence=evidence,
-                         detail=result.detail.removeprefix("missing:").strip())
-        return self.unknown(name, result.detail or "the lists were not readable", evidence)
+                                      "goes on past the page limit")
+        return self.unknown(name, result.detail or "the lists were not readable")
 
     # -- list scanning -----------------------------------------------------------
-    def _wait_for(self, page: Page, capture: Capture, operation: str, count: int) -> bool:
+    def _wait_for(self, visit: Visit, operation: str, count: int) -> bool:
         """Wait until ``count`` responses of ``operation`` arrived or the page gave up."""
+        capture = self.capture(visit)
         waited, step, limit = 0, 100, 8000
         while waited < limit:
             if len(capture.of(operation)) >= count:
@@ -202,9 +231,9 @@ class XAdapter(Adapter):
             if operation != self.gql["user"] and self._account_missing(capture):
                 return False  # X's page fetches no list for an account that does not exist
             # A wall page (login form, captcha) never fetches the query: stop waiting.
-            if waited and waited % 1000 == 0 and self._wall(page, capture):
+            if waited and waited % 1000 == 0 and self._wall(visit):
                 return False
-            page.wait_for_timeout(step)
+            visit.page.wait_for_timeout(step)
             waited += step
         return len(capture.of(operation)) >= count
 
@@ -213,79 +242,63 @@ class XAdapter(Adapter):
                    and parse_user_by_screen_name(body) is None
                    for status, body in capture.of(self.gql["user"]))
 
-    def _wall(self, page: Page, capture: Capture) -> tuple[str, str] | None:
-        walls: dict[str, dict[str, Any]] = self.data["walls"]
-        statuses = [status for _op, status, _b in capture.responses]
-        codes = [c for _op, _s, body in capture.responses for c in graphql_error_codes(body)]
+    def _wall(self, visit: Visit) -> tuple[str, str] | None:
+        """The first wall of ``data/x.yaml`` the page or its GraphQL answers show."""
+        page, capture = visit.page, self.capture(visit)
         try:
             text = page.inner_text("body", timeout=2000)
         except Exception:
             text = ""
-        bare = [s for _op, s, body in capture.responses if not graphql_error_codes(body)]
-        for kind, spec in walls.items():
-            hit = any(part in page.url for part in spec.get("url_contains", []))
-            hit = hit or any(c in codes for c in spec.get("graphql_error_codes", []))
-            hit = hit or any(s in bare for s in spec.get("bare_status", []))
-            hit = hit or (bool(spec.get("exhausted_header")) and capture.exhausted
-                          and any(s != 200 for s in statuses))
-            hit = hit or (
-                any(s in statuses for s in spec.get("graphql_status", []))
-                and not spec.get("graphql_error_codes")
-            )
-            hit = hit or any(t in text for t in spec.get("text", []))
-            if spec.get("selector") and not hit:
-                hit = page.locator(spec["selector"]).count() > 0
-            if hit:
-                if kind == "locked" and not capture.warned:
-                    capture.warned = True
-                    log.warning("x: %s (page %s)", spec["reason"], page.url)
-                return kind, spec["reason"]
-        return None
+        seen = Seen(urls=[page.url], text=text, has=lambda s: page.locator(s).count() > 0)
+        found = self.walls.match(seen, lambda spec: graphql_wall(spec, capture.responses,
+                                                                 capture.exhausted))
+        if found is not None and found[0] == "locked" and not capture.warned:
+            capture.warned = True
+            log.warning("x: %s (page %s)", found[1], page.url)
+        return found
 
-    def _scan_list(self, page: Page, capture: Capture, url: str, operation: str,
-                   wanted: str, env: LiveEnv) -> ListResult:
-        result = ListResult(outcome=ListOutcome.CLOSED)
+    def _open(self, visit: Visit, url: str) -> None:
+        """Open ``url``; ``Refused`` when X does not answer."""
         try:
-            page.goto(url, wait_until="domcontentloaded")
-        except PlaywrightTimeout:
-            result.wall, result.detail = "timeout", f"X did not answer {url} in time"
-            return result
-        except Exception as exc:
-            result.wall, result.detail = "error", f"X could not be opened: {exc}"
-            return result
-        self._wait_for(page, capture, operation, 1)
+            visit.goto(url, failed="could not be opened: {error}", label="X")
+        except Refused as refused:
+            if isinstance(refused.__cause__, PlaywrightTimeout):
+                raise Refused(f"X did not answer {url} in time") from refused
+            raise
+
+    def stopped(self, visit: Visit, sentence: str) -> Stop:
+        """The wall the page shows, else ``Refused`` with ``sentence``."""
+        wall = self._wall(visit)
+        return Wall(*wall) if wall else Refused(sentence)
+
+    def _scan_list(self, visit: Visit, url: str, operation: str, wanted: str,
+                   env: LiveEnv) -> ListResult:
+        """Read the list at ``url`` until ``wanted`` shows, it ends or the page limit."""
+        self._open(visit, url)
+        page, capture = visit.page, self.capture(visit)
+        self._wait_for(visit, operation, 1)
         owner_payloads = [b for s, b in capture.of(self.gql["user"]) if s == 200 and b]
-        if owner_payloads:
-            result.owner = parse_user_by_screen_name(owner_payloads[-1])
-            if result.owner is None:
-                handle = url.split("/")[3]
-                result.detail = f"missing:the X account @{handle} does not exist"
-                return result
-        wall = self._wall(page, capture)
+        if owner_payloads and parse_user_by_screen_name(owner_payloads[-1]) is None:
+            raise NotFound(f"the X account @{url.split('/')[3]} does not exist")
+        wall = self._wall(visit)
         pages = [(s, b) for s, b in capture.of(operation)]
         if not pages:
             if wall:
-                result.wall, result.detail = wall
-                return result
+                raise Wall(*wall)
             if self._dom_has(page, wanted):
-                result.outcome = ListOutcome.FOUND
-                result.match = XUser(rest_id="", screen_name=wanted, name="")
-                result.detail = "found in the rendered list (no JSON seen)"
-                return result
-            result.detail = f"X served no list at {url}"
-            return result
-        max_pages = env.settings.max_list_pages
+                return ListResult(ListOutcome.FOUND,
+                                  match=XUser(rest_id="", screen_name=wanted, name=""),
+                                  detail="found in the rendered list (no JSON seen)")
+            return ListResult(ListOutcome.CLOSED, detail=f"X served no list at {url}")
+        result = ListResult(ListOutcome.CLOSED)
         index = 0  # pages are read in the order the list fetched them
         while True:
             if index >= len(pages):
                 before = len(pages)
                 page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
-                if not self._wait_for(page, capture, operation, before + 1):
-                    wall = self._wall(page, capture)
-                    result.wall, result.detail = wall or (
-                        "timeout",
-                        f"X stopped loading the list at {url} after {result.pages} pages")
-                    return result
+                if not self._wait_for(visit, operation, before + 1):
+                    raise self.stopped(visit, f"X stopped loading the list at {url} after "
+                                              f"{result.pages} pages")
                 pages = capture.of(operation)
             status, body = pages[index]
             index += 1
@@ -293,9 +306,8 @@ class XAdapter(Adapter):
                 result.detail = f"the list at {url} is closed to the checker account"
                 return result
             if status != 200 or not isinstance(body, dict):
-                found = wall or ("error", f"X answered {status} for the list at {url}")
-                result.wall, result.detail = found
-                return result
+                raise Wall(*wall) if wall else Refused(f"X answered {status} for the list at "
+                                                       f"{url}")
             timeline: TimelinePage = parse_timeline(body)
             result.pages += 1
             result.users_seen += len(timeline.users)
@@ -307,7 +319,7 @@ class XAdapter(Adapter):
             if not timeline.users or not timeline.bottom_cursor:
                 result.outcome = ListOutcome.EXHAUSTED
                 return result
-            if result.pages >= max_pages:
+            if result.pages >= env.settings.max_list_pages:
                 result.outcome = ListOutcome.TRUNCATED
                 return result
 
@@ -322,4 +334,3 @@ class XAdapter(Adapter):
     def _reveal(self, page: Page, handle: str) -> None:
         """Bring the matched row into view so the capture shows it to a moderator."""
         reveal(page.locator(self.data["selectors"]["user_cell"]).filter(has_text=f"@{handle}"))
-

@@ -8,9 +8,11 @@ than the rendered list. X has moved ``screen_name`` from ``legacy`` to
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from verifier.platforms.schema import WallSpec
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,22 @@ def graphql_error_codes(payload: Any) -> list[int]:
         if isinstance(err, dict) and isinstance(err.get("code"), int):
             codes.append(err["code"])
     return codes
+
+
+def graphql_wall(spec: WallSpec, responses: Sequence[tuple[str, int, Any]],
+                 exhausted: bool) -> bool:
+    """Whether X's GraphQL answers show the wall ``spec``: an error code in a body, a
+    status with no error body (``bare_status``), a status alone when the wall names no
+    codes, or a refusal after the rate budget header said none are left. The page's
+    own signals (URL, text, selector) are ``visit.Walls``'."""
+    statuses = [status for _op, status, _b in responses]
+    codes = [c for _op, _s, body in responses for c in graphql_error_codes(body)]
+    bare = [s for _op, s, body in responses if not graphql_error_codes(body)]
+    return (any(c in codes for c in spec.graphql_error_codes)
+            or any(s in bare for s in spec.bare_status)
+            or (bool(spec.exhausted_header) and exhausted and any(s != 200 for s in statuses))
+            or (any(s in statuses for s in spec.graphql_status)
+                and not spec.graphql_error_codes))
 
 
 # -- posts: TweetDetail ------------------------------------------------------------

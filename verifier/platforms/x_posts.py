@@ -17,15 +17,14 @@ the like check is ``skipped`` and the proof screenshot decides.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from playwright.sync_api import Page
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from verifier.forensics.comments import Comment, judge_comment
 from verifier.models import Check, Proof
-from verifier.platforms.base import LiveEnv, Target, normalize_handle, reveal
-from verifier.platforms.x import HANDLE_RE, Capture, ListOutcome, ListResult, XAdapter
+from verifier.platforms.base import LiveEnv, Target, reveal
+from verifier.platforms.visit import LayoutChanged, NotFound, Stop, Visit, Wall
+from verifier.platforms.x import ListOutcome, ListResult, XAdapter
 from verifier.platforms.x_graphql import (
     XTweet,
     graphql_error_codes,
@@ -41,30 +40,13 @@ LIKES_PRIVATE = ("X has shown likes only to the liker since 2024, so no third pa
 class Replies:
     """What the post page showed: its replies so far and whether they went on."""
 
-    outcome: str = ListOutcome.CLOSED
+    outcome: str = ListOutcome.EXHAUSTED
     tweets: list[XTweet] = field(default_factory=list)
     pages: int = 0
-    wall: str | None = None
-    detail: str = ""
 
 
 def check_like(name: str) -> Check:
     return Check(name=name, outcome="skipped", detail=LIKES_PRIVATE)
-
-
-def _preconditions(adapter: XAdapter, name: str, action: str, proof: Proof, target: Target,
-                   env: LiveEnv, what: str) -> tuple[str | None, Check | None]:
-    if target.kind != "post" or not target.owner:
-        return None, adapter.unknown(name, f"a {action} task needs a post URL "
-                                           f"(https://x.com/AUTHOR/status/ID), got a {target.kind}")
-    worker = normalize_handle(proof.worker.handle)
-    if not worker or not HANDLE_RE.match(worker):
-        return None, adapter.unknown(name, f"the proof gives no valid X handle for the worker, "
-                                           f"so the {action} cannot be looked up")
-    if env.pool.session_file("x") is None:
-        return None, adapter.unknown(name, f"X shows {what} only to a logged-in account and no "
-                                           "checker session for x is configured")
-    return worker, None
 
 
 # -- comment -----------------------------------------------------------------------------
@@ -72,32 +54,31 @@ def _preconditions(adapter: XAdapter, name: str, action: str, proof: Proof, targ
 
 def check_comment(adapter: XAdapter, name: str, proof: Proof, target: Target,
                   env: LiveEnv) -> Check:
-    worker, early = _preconditions(adapter, name, "comment", proof, target, env, "replies")
-    if early is not None or worker is None:
-        return early or adapter.unknown(name, "no worker handle")
+    worker = adapter.worker(name, proof, "comment")
+    if isinstance(worker, Check):
+        return worker
     where = f"@{target.owner}'s post {target.key}"
-    evidence: list[str] = []
-    with env.pool.context("x") as (ctx, info):
-        page = ctx.new_page()
-        capture = Capture(adapter.operation_re)
-        page.on("response", capture.on_response)
-        replies = _read_replies(adapter, page, capture, target, worker, env)
+    stopped: Stop | None = None
+    with adapter.visit(env) as visit:
+        try:
+            replies = _read_replies(adapter, visit, target, worker, env)
+        except Stop as stop:
+            replies, stopped = Replies(), stop
         mine = [t for t in replies.tweets if t.screen_name.lower() == worker.lower()]
         if mine:
-            _reveal(adapter, page, mine[0].text)
-        evidence.append(env.evidence.put(page.screenshot(type="png"), "png"))
+            _reveal(adapter, visit.page, mine[0].text)
+        visit.shot()
         if mine:
-            evidence.append(env.evidence.put_json({
+            visit.put_json({
                 "post": target.url, "replies": [
                     {"id": t.rest_id, "screen_name": t.screen_name, "text": t.text}
-                    for t in mine]}))
-        if info.blocked:
-            evidence.append(env.evidence.put_text("\n".join(info.blocked)))
-    if replies.wall:
-        return adapter.unknown(name, f"{replies.detail}; the comment could not be checked",
+                    for t in mine]})
+    evidence = visit.evidence
+    if isinstance(stopped, LayoutChanged):
+        return adapter.unknown(name, stopped.detail, evidence)
+    if stopped is not None:
+        return adapter.unknown(name, f"{stopped.detail}; the comment could not be checked",
                                evidence)
-    if replies.outcome == ListOutcome.CLOSED:
-        return adapter.unknown(name, replies.detail, evidence)
     if replies.outcome == ListOutcome.TRUNCATED and not mine:
         return adapter.unknown(name, f"no reply by @{worker} among the first "
                                      f"{len(replies.tweets)} replies on {where} and the replies go "
@@ -111,53 +92,43 @@ def check_comment(adapter: XAdapter, name: str, proof: Proof, target: Target,
                          oldest_first=dated)
 
 
-def _read_replies(adapter: XAdapter, page: Page, capture: Capture, target: Target,
-                  worker: str, env: LiveEnv) -> Replies:
+def _read_replies(adapter: XAdapter, visit: Visit, target: Target, worker: str,
+                  env: LiveEnv) -> Replies:
     """Read the post page's TweetDetail pages until the worker's reply shows or they end."""
     operation = adapter.gql["tweet"]
     result = Replies()
-    try:
-        page.goto(target.url, wait_until="domcontentloaded")
-    except PlaywrightTimeout:
-        result.wall, result.detail = "timeout", f"X did not answer {target.url} in time"
-        return result
-    except Exception as exc:
-        result.wall, result.detail = "error", f"X could not be opened: {exc}"
-        return result
-    adapter._wait_for(page, capture, operation, 1)
+    adapter._open(visit, target.url)
+    page, capture = visit.page, adapter.capture(visit)
+    adapter._wait_for(visit, operation, 1)
     seen: list[XTweet] = []
     index = 0
     while True:
         pages = capture.of(operation)
         if index >= len(pages):
-            wall = adapter._wall(page, capture)
             if index == 0:
-                result.wall, result.detail = wall or (
-                    None, f"layout changed: the post page {target.url} fetched no "
-                          f"{operation}")
-                return result
+                wall = adapter._wall(visit)
+                if wall:
+                    raise Wall(*wall)
+                raise LayoutChanged(f"the post page {target.url} fetched no {operation}")
             page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
-            if not adapter._wait_for(page, capture, operation, index + 1):
-                result.wall, result.detail = adapter._wall(page, capture) or (
-                    "timeout", f"X stopped loading replies on {target.url} after "
-                               f"{result.pages} page(s)")
-                return result
+            if not adapter._wait_for(visit, operation, index + 1):
+                raise adapter.stopped(visit, f"X stopped loading replies on {target.url} after "
+                                             f"{result.pages} page(s)")
             continue
         status, body = pages[index]
         index += 1
-        problem = _page_problem(adapter, page, capture, status, body, target)
-        if problem is not None:
-            result.wall, result.detail = problem
-            return result
+        if status != 200 or not isinstance(body, dict):
+            raise adapter.stopped(visit, f"X answered {status} for {target.url}")
+        if set(adapter.gql["missing_post_error_codes"]) & set(graphql_error_codes(body)):
+            raise NotFound(f"X says the post {target.key} does not exist (deleted?), so nothing "
+                           "on it can be checked", outcome="unknown")
         conversation = parse_tweet_detail(body)
         if conversation is None:
-            result.detail = f"layout changed: {operation} for {target.url} holds no conversation"
-            return result
+            raise LayoutChanged(f"{operation} for {target.url} holds no conversation")
         if index == 1 and not _logged_in(adapter, page):
-            result.wall, result.detail = "login", (
-                "X showed the post to a logged-out visitor (checker session missing or "
-                "expired), and replies are shown only to logged-in accounts")
-            return result
+            raise Wall("login", "X showed the post to a logged-out visitor (checker session "
+                                "missing or expired), and replies are shown only to logged-in "
+                                "accounts")
         result.pages += 1
         seen.extend(conversation.tweets)
         result.tweets = replies_to(target.key, seen)
@@ -170,18 +141,6 @@ def _read_replies(adapter: XAdapter, page: Page, capture: Capture, target: Targe
         if result.pages >= env.settings.max_list_pages:
             result.outcome = ListOutcome.TRUNCATED
             return result
-
-
-def _page_problem(adapter: XAdapter, page: Page, capture: Capture, status: int, body: Any,
-                  target: Target) -> tuple[str | None, str] | None:
-    if status != 200 or not isinstance(body, dict):
-        return adapter._wall(page, capture) or ("error", f"X answered {status} for "
-                                                         f"{target.url}")
-    missing = set(adapter.gql["missing_post_error_codes"])
-    if missing & set(graphql_error_codes(body)):
-        return "missing", (f"X says the post {target.key} does not exist (deleted?), so nothing "
-                           "on it can be checked")
-    return None
 
 
 def _logged_in(adapter: XAdapter, page: Page) -> bool:
@@ -204,38 +163,42 @@ def _reveal(adapter: XAdapter, page: Page, text: str) -> None:
 
 def check_share(adapter: XAdapter, name: str, proof: Proof, target: Target,
                 env: LiveEnv) -> Check:
-    worker, early = _preconditions(adapter, name, "share", proof, target, env, "reposts lists")
-    if early is not None or worker is None:
-        return early or adapter.unknown(name, "no worker handle")
+    worker = adapter.worker(name, proof, "share")
+    if isinstance(worker, Check):
+        return worker
     url = f"{target.url}/{adapter.data['post_pages']['reposts']}"
     where = f"@{target.owner}'s post {target.key}"
-    evidence: list[str] = []
-    with env.pool.context("x") as (ctx, info):
-        page = ctx.new_page()
-        capture = Capture(adapter.operation_re)
-        page.on("response", capture.on_response)
-        result = adapter._scan_list(page, capture, url, adapter.gql["retweeters"], worker, env)
+    result: ListResult | None = None
+    stopped: Stop | None = None
+    with adapter.visit(env) as visit:
+        try:
+            result = adapter._scan_list(visit, url, adapter.gql["retweeters"], worker, env)
+        except Stop as stop:
+            stopped = stop
         missing = set(adapter.gql["missing_post_error_codes"])
-        codes = {c for _op, _s, body in capture.responses for c in graphql_error_codes(body)}
-        evidence.append(env.evidence.put(page.screenshot(type="png"), "png"))
-        if result.match is not None:
-            evidence.append(env.evidence.put_json({
+        codes = {c for _op, _s, body in adapter.capture(visit).responses
+                 for c in graphql_error_codes(body)}
+        visit.shot()
+        if result is not None and result.match is not None:
+            visit.put_json({
                 "rest_id": result.match.rest_id, "screen_name": result.match.screen_name,
-                "list": url}))
-        if info.blocked:
-            evidence.append(env.evidence.put_text("\n".join(info.blocked)))
+                "list": url})
+    evidence = visit.evidence
     if missing & codes:
         return adapter.unknown(name, f"X says the post {target.key} does not exist (deleted?), "
                                      "so its reposts cannot be checked", evidence)
+    if result is None or stopped is not None:
+        assert stopped is not None
+        if isinstance(stopped, NotFound):  # the post's author: the post cannot be there
+            return adapter.unknown(name, stopped.detail, evidence)
+        return adapter.unknown(name, f"{stopped.detail}; the repost could not be checked",
+                               evidence)
     return _share_verdict(adapter, name, worker, where, result, evidence)
 
 
 def _share_verdict(adapter: XAdapter, name: str, worker: str, where: str, result: ListResult,
                    evidence: list[str]) -> Check:
     seen = f"{result.users_seen} accounts over {result.pages} page(s)"
-    if result.wall:
-        return adapter.unknown(name, f"{result.detail}; the repost could not be checked",
-                               evidence)
     if result.outcome == ListOutcome.FOUND:
         return Check(name=name, outcome="pass", evidence=evidence,
                      detail=f"@{worker} reposted {where}: found in its reposts list ({seen})")

@@ -57,3 +57,45 @@ def test_actions_are_registered_per_platform_by_decorator() -> None:
     assert set(WebAdapter.handlers) == {"visit", "signup"}
     assert set(PlayStoreAdapter.handlers) == {"install"}
     assert not any(h.session for h in TelegramAdapter.handlers.values())
+
+
+def test_api_level_wall_signals_keep_the_files_order() -> None:
+    """A platform's API answers (X's GraphQL codes) are matched per wall with the page's
+    own signals, so the first wall of the file wins whichever kind of signal showed it."""
+    from verifier.platforms.x_graphql import graphql_wall
+
+    walls = Walls(platform_model("x").walls)
+    locked = [("Following", 200, {"errors": [{"code": 326}]})]
+    assert walls.match(Seen(), lambda spec: graphql_wall(spec, locked, False))[0] == "locked"  # type: ignore[index]
+    # The login page's text comes before the locked account's code in x.yaml.
+    assert walls.match(Seen(text="Sign in to X"),
+                       lambda spec: graphql_wall(spec, locked, False))[0] == "login"  # type: ignore[index]
+    spent = [("Following", 429, None)]
+    assert walls.match(Seen(), lambda spec: graphql_wall(spec, spent, True))[0] == "rate_limit"  # type: ignore[index]
+    fine = [("Following", 200, {"data": {}})]
+    assert walls.match(Seen(text="a list"), lambda spec: graphql_wall(spec, fine, True)) is None
+    try:
+        walls.check(Seen(), lambda spec: graphql_wall(spec, locked, False))
+    except Wall as wall:
+        assert wall.kind == "locked"
+    else:
+        raise AssertionError("a locked checker account is a wall")
+
+
+def test_x_tiktok_and_instagram_register_their_actions() -> None:
+    """Which actions need the checker session is declared once, on the handler."""
+    from verifier.platforms.instagram import InstagramAdapter
+    from verifier.platforms.tiktok import TikTokAdapter
+    from verifier.platforms.x import XAdapter
+
+    needs = {platform: {act for act, h in cls.handlers.items() if h.session}
+             for platform, cls in (("x", XAdapter), ("tiktok", TikTokAdapter),
+                                   ("instagram", InstagramAdapter))}
+    assert needs == {"x": {"follow", "subscribe", "comment", "share"},
+                     "tiktok": {"follow", "subscribe"},
+                     "instagram": {"follow", "subscribe", "like"}}
+    assert set(XAdapter.handlers) == {"like", "comment", "share", "follow", "subscribe"}
+    assert set(TikTokAdapter.handlers) == {"like", "share", "follow", "subscribe", "comment"}
+    assert set(InstagramAdapter.handlers) == {"share", "follow", "subscribe", "like", "comment"}
+    assert XAdapter.handlers["share"].kinds == ("post",)
+    assert InstagramAdapter.handlers["comment"].kinds == ("post",)
