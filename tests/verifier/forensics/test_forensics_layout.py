@@ -93,7 +93,7 @@ APP_CASES = [
     ("tiktok", "en", False, False, True, None, "positive"),
     # YouTube watch page: the channel's pill with bell and chevron, related videos' channels
     ("youtube_watch", "bn", True, False, True, None, "positive"),
-    ("youtube_watch", "hi", False, True, False, 65, "negative"),
+    ("youtube_watch", "en", False, True, False, 65, "negative"),
     # X post: a like is a heart; the replies' hearts and "Who to follow" say nothing
     ("x_post", "en", True, False, True, None, None),
     ("x_post", "bn", False, True, False, 80, None),
