@@ -11,7 +11,7 @@ By default it takes a stratified third of the corpus (every cell keeps its
 share of genuine and fraudulent proofs; the pages drawn in the apps'
 layouts, with their distractors and JPEG phone captures, are kept whole),
 to keep the suite's run time in check; ``VERIFIER_CORPUS_SIZE=all`` runs the
-whole corpus (345 proofs).
+whole corpus (374 proofs).
 """
 
 from __future__ import annotations
@@ -26,7 +26,16 @@ import pytest
 from click.testing import CliRunner
 
 from fixtures.corpus import CORPUS_WORLD, generate, label, proof_json
-from fixtures.corpus_spec import CELLS, FRAUD_KINDS, LAYOUT_FRAUD, LAYOUTS, MUST_FAIL, plan, select
+from fixtures.corpus_spec import (
+    CELLS,
+    FRAUD_KINDS,
+    LAYOUT_FRAUD,
+    LAYOUTS,
+    MUST_FAIL,
+    phone_jpeg,
+    plan,
+    select,
+)
 from fixtures.sandbox.web import completion_code
 from fixtures.sandbox.world import load_world
 from verifier.cli import main
@@ -66,34 +75,62 @@ def test_the_plan_covers_every_cell_language_and_fraud_kind() -> None:
 
 
 def test_the_plan_draws_the_apps_layouts_with_their_frauds() -> None:
-    """Issue 12: X and YouTube also as the apps lay them out, genuine in every
-    language (approved where a live check exists), phone captures as JPEG 60-80,
-    and the two frauds only such pages carry, each with the check that must see it."""
+    """Issue 12: X, YouTube, Instagram, TikTok and Facebook pages and posts also as
+    the apps lay them out, genuine in every language (approved where a live check
+    exists), and the frauds such pages carry, each with the check that must see it."""
     drawn = [i for i in plan() if i.layout == "app"]
-    assert {(i.cell.platform, i.cell.action) for i in drawn} == set(LAYOUTS)
+    assert {i.shot.layout for i in drawn if i.shot} == set(LAYOUTS)
+    assert {(i.cell.platform, i.cell.action) for i in drawn} == {
+        (p, a) for p, a, *_ in LAYOUTS.values()}
+    for app in LAYOUTS:
+        genuine = [i for i in drawn if i.kind == "genuine" and i.shot and i.shot.layout == app]
+        assert {i.shot.locale for i in genuine if i.shot} == {"en", "bn", "hi"}, app
     genuine = [i for i in drawn if i.kind == "genuine"]
-    assert {i.shot.locale for i in genuine if i.shot} == {"en", "bn", "hi"}
-    assert all(i.expected == "approved" and i.cap in ("L", "S") for i in genuine)
-    assert {i.kind for i in drawn} - {"genuine"} == set(LAYOUT_FRAUD) == set(MUST_FAIL)
+    assert all(i.expected == ("approved" if i.cap in ("L", "S") else "flagged")
+               for i in genuine)
+    assert {i.kind for i in drawn} - {"genuine"} == set(LAYOUT_FRAUD)
+    assert set(MUST_FAIL) < set(LAYOUT_FRAUD)
     assert all(i.expected == "flagged" for i in drawn if i.kind != "genuine")
+    # every fraud on a page with a state word names the check that must fail
+    assert all(i.must_fail for i in drawn if i.kind != "genuine" and i.cell.action != "like")
     shots = [i.shot for i in drawn if i.shot]
-    assert all(60 <= s.jpeg <= 80 for s in shots if s.device == "phone")
     assert {s.device for s in shots} == {"desktop", "phone"}
     edited = [i.shot for i in drawn if i.kind == "edited_display_name"]
     assert all(s and s.shown_name and s.viewer != s.shown_name for s in edited)
-    assert all(i.shot and not i.shot.done for i in drawn if i.kind == "suggested_done")
+    assert all(i.shot and not i.shot.done and i.shot.others_done for i in drawn
+               if i.kind == "suggested_done")
+    assert all(i.shot and not i.shot.done and i.shot.others_done is False for i in drawn
+               if i.kind == "not_done")
+
+
+def test_phone_captures_are_mostly_messaging_app_jpegs() -> None:
+    """Phones: JPEG 60-85 as WhatsApp, Telegram or Messenger pass them on, a few the
+    PNG as saved, decided by the seed and the id; desktops stay PNG."""
+    shots = [i.shot for i in plan() if i.shot]
+    phones = [s for s in shots if s.device == "phone"]
+    jpegs = [s.jpeg for s in phones if s.jpeg]
+    assert all(60 <= q <= 85 for q in jpegs) and len(set(jpegs)) > 10
+    assert 0.7 * len(phones) <= len(jpegs) < len(phones)
+    assert all(s.jpeg == 0 for s in shots if s.device == "desktop")
+    assert phone_jpeg("x-follow-genuine-rafi", "phone") == phone_jpeg(
+        "x-follow-genuine-rafi", "phone")
 
 
 def test_a_stratified_part_keeps_every_cell_and_every_original() -> None:
     items = plan()
     part = select(items, THIRD)
-    assert 90 <= len(part) <= 135
+    assert 90 <= len(part) <= 140
     assert {(i.cell.platform, i.cell.action) for i in part} == {
         (c.platform, c.action) for c in CELLS}
     kept = {i.id for i in part}
     assert all(i.source in kept for i in part if i.source)
     assert {i.shot.locale for i in part if i.shot and i.kind == "genuine"} == {"en", "bn", "hi"}
-    assert {i.id for i in plan() if i.layout == "app"} <= kept
+    # the drawn pages are kept, but for the genuine proofs of P cells (one per page)
+    drawn = [i for i in items if i.layout == "app"]
+    assert {i.id for i in drawn if i.kind != "genuine" or i.cap != "P"} <= kept
+    pages = {i.shot.layout for i in drawn if i.shot}
+    assert {i.shot.layout for i in part if i.layout == "app" and i.kind == "genuine"
+            and i.shot} == pages
 
 
 # -- generated and evaluated ----------------------------------------------------------------

@@ -55,6 +55,7 @@ class Label:
     layout: str = "-"  # the screenshot: "sandbox" page, "app" layout (drawn), "-" none
     jpeg: int = 0  # the JPEG quality it was passed on at (0: PNG)
     must_fail: str = ""  # the screenshot check that must fail on this fraud ("" none)
+    app: str = ""  # the drawn app page ("instagram", "x_post" ...) when layout is "app"
 
     @property
     def script(self) -> str:
@@ -62,11 +63,13 @@ class Label:
 
     @property
     def proof_class(self) -> str:
-        """A fraud kind, or the genuine proofs by what their screenshot is drawn from."""
+        """A fraud kind, or the genuine proofs by what their screenshot is drawn from
+        (per app page where drawn in an app's layout, so one app's failure shows)."""
         if self.fraud:
-            return self.kind
-        return {"app": "genuine, app layout", "sandbox": "genuine, sandbox page"}.get(
-            self.layout, "genuine, no screenshot")
+            return f"{self.kind}, app layout" if self.layout == "app" else self.kind
+        if self.layout == "app":
+            return f"genuine, {self.app or 'app'} layout"
+        return {"sandbox": "genuine, sandbox page"}.get(self.layout, "genuine, no screenshot")
 
     @property
     def genuine(self) -> bool:

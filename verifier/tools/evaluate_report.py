@@ -93,14 +93,14 @@ def per_class(report: Report) -> list[str]:
                      key=lambda c: (not c.startswith("genuine"), c))
     lines = ["Per class and script (right decisions / proofs; genuine P-cell proofs are "
              "right when flagged)",
-             f"  {'class':28}{'all':>10}" + "".join(f"{s:>17}" for s in scripts)]
+             f"  {'class':34}{'all':>10}" + "".join(f"{s:>17}" for s in scripts)]
     for name in classes:
         group = [lb for lb in report.labels if lb.proof_class == name]
         cells = []
         for members in (group, *([lb for lb in group if lb.script == s] for s in scripts)):
             right = sum(report.status(lb) == lb.expected for lb in members)
             cells.append(f"{right}/{len(members)}" if members else "-")
-        lines.append(f"  {name:28}{cells[0]:>10}" + "".join(f"{c:>17}" for c in cells[1:]))
+        lines.append(f"  {name:34}{cells[0]:>10}" + "".join(f"{c:>17}" for c in cells[1:]))
     return lines
 
 

@@ -81,6 +81,36 @@ def test_state_is_the_targets_own_button(shared_pool: BrowserPool, ocr_engine: O
         "positive" if done else "negative")
 
 
+# The other apps' pages, each with distractors of its own (issue 12's harder corpus):
+# (app, lang, dark, phone, done, JPEG quality, the state the target's button shows).
+APP_CASES = [
+    # Instagram: "following" alone on its line under a count; the suggestions followed
+    ("instagram", "en", False, True, False, 70, "negative"),
+    # Instagram: grey "फ़ॉलो कर रहे हैं" with its chevron beside grey Message, cards in Follow
+    ("instagram", "hi", False, False, True, None, "positive"),
+    # TikTok: red Follow beside Message, the suggestions' cards showing "Following"
+    ("tiktok", "hi", True, True, False, 75, "negative"),
+    ("tiktok", "en", False, False, True, None, "positive"),
+    # YouTube watch page: the channel's pill with bell and chevron, related videos' channels
+    ("youtube_watch", "bn", True, False, True, None, "positive"),
+    ("youtube_watch", "en", False, True, False, 65, "negative"),
+    # X post: a like is a heart; the replies' hearts and "Who to follow" say nothing
+    ("x_post", "en", True, False, True, None, None),
+    ("x_post", "bn", False, True, False, 80, None),
+]
+
+
+@pytest.mark.parametrize(("app", "lang", "dark", "phone", "done", "quality", "state"),
+                         APP_CASES)
+def test_state_on_the_other_apps_pages(shared_pool: BrowserPool, ocr_engine: OcrEngine,
+                                       app: str, lang: str, dark: bool, phone: bool,
+                                       done: bool, quality: int | None,
+                                       state: str | None) -> None:
+    page = Page(app, TARGET, RAFI, done, lang, dark, phone, SUGGESTED)  # type: ignore[arg-type]
+    action = {"youtube_watch": "subscribe", "x_post": "like"}.get(app, "follow")
+    assert read_state(shared_pool, ocr_engine, page, action, quality) == state
+
+
 def make_proof(handle: str, platform: str = "x") -> Proof:
     return parse_proof({"id": "p-1", "campaign": "c-1",
                         "task": {"action": "follow", "platform": platform,

@@ -7,9 +7,9 @@ from verifier.tools.evaluate_report import format_report, per_class, screenshot_
 
 
 def _label(id: str, kind: str, expected: str, locale: str, layout: str = "app",
-           must_fail: str = "") -> Label:
+           must_fail: str = "", app: str = "x") -> Label:
     return Label(id, expected, kind, "x", "follow", "S", locale, "dark", "phone", 0, layout,
-                 70, must_fail)
+                 70, must_fail, app if layout == "app" else "")
 
 
 def _outcome(id: str, status: str, state: str = "pass") -> Outcome:
@@ -20,18 +20,21 @@ def _outcome(id: str, status: str, state: str = "pass") -> Outcome:
 def test_classes_and_scripts_count_right_decisions() -> None:
     labels = [_label("g1", "genuine", "approved", "en"),
               _label("g2", "genuine", "approved", "bn"),
+              _label("g4", "genuine", "approved", "hi", app="instagram"),
               _label("g3", "genuine", "approved", "hi", layout="sandbox"),
               _label("f1", "suggested_done", "flagged", "bn", must_fail="proof.state"),
               _label("f2", "suggested_done", "flagged", "hi", must_fail="proof.state")]
     outcomes = {"g1": _outcome("g1", "approved"), "g2": _outcome("g2", "flagged"),
-                "g3": _outcome("g3", "approved"), "f1": _outcome("f1", "flagged", "fail"),
-                "f2": _outcome("f2", "flagged", "unknown")}
+                "g3": _outcome("g3", "approved"), "g4": _outcome("g4", "flagged"),
+                "f1": _outcome("f1", "flagged", "fail"), "f2": _outcome("f2", "flagged", "unknown")}
     report = Report(labels, outcomes, 1, 1.0)
     rows = {line.split()[0] + line.split()[1]: line.split() for line in per_class(report)[2:]}
-    assert rows["genuine,app"][3:7] == ["1/2", "1/1", "0/1", "-"]
+    # each drawn app page is a class of its own; fraud on drawn pages apart from the rest
+    assert rows["genuine,x"][3:7] == ["1/2", "1/1", "0/1", "-"]
+    assert rows["genuine,instagram"][3:7] == ["0/1", "-", "-", "0/1"]
     assert rows["genuine,sandbox"][3:7] == ["1/1", "-", "-", "1/1"]
-    done = next(line for line in per_class(report) if line.split()[0] == "suggested_done")
-    assert done.split()[1:5] == ["2/2", "-", "1/1", "1/1"]
+    done = next(line for line in per_class(report) if line.split()[0] == "suggested_done,")
+    assert done.split()[1:7] == ["app", "layout", "2/2", "-", "1/1", "1/1"]
     catches = screenshot_catches(report)
     assert catches[1] == "  suggested_done: proof.state 1/2; not failed: f2 (unknown)"
     assert "Per class and script" in format_report(report)
