@@ -57,3 +57,12 @@ def test_actions_are_registered_per_platform_by_decorator() -> None:
     assert set(WebAdapter.handlers) == {"visit", "signup"}
     assert set(PlayStoreAdapter.handlers) == {"install"}
     assert not any(h.session for h in TelegramAdapter.handlers.values())
+
+
+def test_walls_may_find_their_text_in_any_case() -> None:
+    reddit = platform_model("reddit").walls
+    page = Seen(status=200, text="<h1>WHOA THERE, PARDNER!</h1>")
+    assert Walls(reddit).match(page) is None
+    assert Walls(reddit, any_case=True).match(page) == ("rate_limit", reddit["rate_limit"].reason)
+    assert Walls(reddit, any_case=True).match(Seen(status=200, text="a post")) is None
+    assert Walls(reddit, any_case=True).walls["login"].reason == reddit["login"].reason
