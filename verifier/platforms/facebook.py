@@ -31,14 +31,21 @@ import re
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from playwright.sync_api import Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from selectolax.lexbor import LexborHTMLParser
 
 from verifier.forensics.comments import Comment, judge_comment
 from verifier.models import Check, Proof
 from verifier.platforms import facebook_relay as fr
-from verifier.platforms.base import Adapter, LiveEnv, Target, TargetError, load_platform_data
+from verifier.platforms.base import (
+    Adapter,
+    LiveEnv,
+    Target,
+    TargetError,
+    action,
+    load_platform_data,
+)
+from verifier.platforms.visit import LayoutChanged, Refused, Seen, Stop, Visit, Wall, Walls
 
 ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,100}$")
 NAME_RE = re.compile(r"^[A-Za-z0-9.\-_]{1,80}$")
@@ -47,10 +54,6 @@ UNCONFIRMED = {
     "share": "who shared a post (the list of shares)",
     "join": "who is a member of a group (the members list)",
 }
-
-
-class PageError(Exception):
-    """The page could not be read: a wall, a timeout, a missing page."""
 
 
 class FacebookAdapter(Adapter):
@@ -62,6 +65,7 @@ class FacebookAdapter(Adapter):
         self.short_hosts = {h.lower() for h in self.data["short_hosts"]}
         self.reserved = {p.lower() for p in self.data["reserved_paths"]}
         self.base = self.data["base"]
+        self.walls = Walls(self.data["walls"])
 
     # -- targets -----------------------------------------------------------------------
     def _page(self, name: str, **values: str) -> str:
@@ -136,89 +140,126 @@ class FacebookAdapter(Adapter):
         return Target("facebook", "group", group, f"{self.base}/groups/{group}")
 
     # -- live checks -------------------------------------------------------------------
-    def live_check(self, proof: Proof, target: Target, env: LiveEnv) -> Check:
-        action = proof.task.action
-        name = f"live.{action}"
-        if action in ("follow", "subscribe"):
-            return Check(name=name, outcome="skipped",
-                         detail="Facebook does not show who follows a profile to a third party; "
-                                "the proof screenshot decides")
-        if action not in ("comment", *UNCONFIRMED):
-            return self.unknown(name, f"Facebook has no {action} action this verifier can check")
+    @action("follow", "subscribe")
+    def check_follow(self, name: str, proof: Proof, target: Target, env: LiveEnv) -> Check:
+        return Check(name=name, outcome="skipped",
+                     detail="Facebook does not show who follows a profile to a third party; "
+                            "the proof screenshot decides")
+
+    def no_handler(self, name: str, proof: Proof, target: Target, env: LiveEnv) -> Check:
+        return self.unknown(name, f"Facebook has no {proof.task.action} action this verifier "
+                                  "can check")
+
+    # The worker is looked at before the target's kind and the session (no ``kinds=`` or
+    # ``session=``): that is the order the sentences have always come in.
+    @action("comment")
+    def check_comment(self, name: str, proof: Proof, target: Target, env: LiveEnv) -> Check:
+        worker = self._asked(name, proof, target)
+        if isinstance(worker, Check):
+            return worker
+        session = "facebook" if env.pool.session_file("facebook") else None
+        with Visit(env, session, record_blocked=False) as visit:
+            try:
+                fb = self._read_post(visit, target)
+            except Stop as stop:
+                return self.unknown(name, f"{stop.detail}; the comment could not be checked",
+                                    visit.evidence)
+            visit.put_blocked()
+        own = [c for c in fb.comment_nodes if _by(c, worker)]
+        if own:
+            visit.put_json({
+                "post": target.key, "worker_comments": [
+                    {"author": c.author, "handle": c.handle, "text": c.text,
+                     "created_time": c.created} for c in own]})
+        return judge_post_comments(name, worker, fb, proof, target.key, visit.evidence)
+
+    @action("join")
+    def check_join(self, name: str, proof: Proof, target: Target, env: LiveEnv) -> Check:
+        asked = self._asked(name, proof, target)
+        return asked if isinstance(asked, Check) else self.unknown(name, _not_confirmed("join"))
+
+    @action("like", "share")
+    def check_counters(self, name: str, proof: Proof, target: Target, env: LiveEnv) -> Check:
+        """Like and share: the post and its counters are confirmed; who did it is not read."""
+        act = proof.task.action
+        asked = self._asked(name, proof, target)
+        if isinstance(asked, Check):
+            return asked
+        if env.pool.session_file("facebook") is None:
+            return self.unknown(name, f"Facebook shows {UNCONFIRMED[act]} only to a "
+                                      "logged-in account and no checker session for facebook "
+                                      "is configured")
+        with Visit(env, "facebook", record_blocked=False) as visit:
+            try:
+                fb = self._read_post(visit, target)
+            except Stop as stop:
+                return self.unknown(name, f"{stop.detail}; the {act} could not be checked",
+                                    visit.evidence)
+            visit.put_blocked()
+        counted = f"{fb.reactions} reaction(s)" if act == "like" else f"{fb.shares} share(s)"
+        return self.unknown(name, f"the post {target.key} exists ({counted}); "
+                                  f"{_not_confirmed(act)}", visit.evidence)
+
+    def _asked(self, name: str, proof: Proof, target: Target) -> str | Check:
+        """The worker's name, or the ``unknown`` saying why the task cannot be looked up."""
+        act = proof.task.action
         worker = (proof.worker.handle or "").strip().lstrip("@")
         if not worker:
             return self.unknown(name, "the proof gives no Facebook name or username for the "
                                       "worker, so the action cannot be looked up")
-        wanted = "group" if action == "join" else "post"
+        wanted = "group" if act == "join" else "post"
         if target.kind != wanted:
-            return self.unknown(name, f"a {action} task needs a Facebook {wanted} URL, "
+            return self.unknown(name, f"a {act} task needs a Facebook {wanted} URL, "
                                       f"got a {target.kind}")
-        if action == "comment":
-            return self._check_comment(name, worker, proof, target, env)
-        if action == "join":
-            return self.unknown(name, _not_confirmed(action))
-        if env.pool.session_file("facebook") is None:
-            return self.unknown(name, f"Facebook shows {UNCONFIRMED[action]} only to a "
-                                      "logged-in account and no checker session for facebook "
-                                      "is configured")
-        return self._check_counters(name, action, target, env)
+        return worker
 
-    def _open(self, page: Page, url: str) -> str:
-        """Go to ``url``; the HTML the server sent, or ``PageError`` for a wall."""
+    def _open(self, visit: Visit, url: str) -> str:
+        """Go to ``url``; the HTML the server sent, or the ``Stop`` for a wall or a missing
+        page."""
         try:
-            response = page.goto(url, wait_until="domcontentloaded")
-        except PlaywrightTimeout as exc:
-            raise PageError(f"Facebook did not answer {url} in time") from exc
-        except Exception as exc:
-            raise PageError(f"Facebook could not be opened at {url}: {exc}") from exc
-        try:
-            markup = response.text() if response is not None else page.content()
-        except Exception:
-            markup = page.content()
-        self._raise_for_wall(markup, page.url, url)
+            response = visit.goto(url, label="Facebook")
+        except Refused as refused:
+            if isinstance(refused.__cause__, PlaywrightTimeout):
+                raise Refused(f"Facebook did not answer {url} in time") from refused.__cause__
+            raise
+        markup = visit.document(response)[1] if response is not None else visit.page.content()
+        self._raise_for_wall(markup, visit.page.url, url)
         return markup
 
     def _raise_for_wall(self, markup: str, landed: str, url: str) -> None:
         path = urlsplit(landed).path.lower()
-        for kind, prefixes in self.data["wall_paths"].items():
+        for kind, prefixes in self.data["wall_paths"].items():  # where a wall redirects to
             if any(path == p or path.startswith(p + "/") for p in prefixes):
-                raise PageError(str(self.data["walls"][kind]["reason"]))
-        wall = detect_wall(markup, self.data["walls"])
+                raise Wall(kind, self.walls.walls[kind].reason)
+        wall = detect_wall(markup, self.walls)
         if wall is not None:
-            raise PageError(wall[1])
+            raise Wall(*wall)
         title, text = visible(markup)
         nf = self.data["not_found"]
         if title in nf["title"] or any(t in text for t in nf["text"]):
-            raise PageError(f"Facebook says the page {url} is not available (deleted, private "
-                            "or a wrong link)")
+            raise Refused(f"Facebook says the page {url} is not available (deleted, private "
+                          "or a wrong link)")
 
-    def _shot(self, page: Page, env: LiveEnv, evidence: list[str]) -> None:
-        try:
-            evidence.append(env.evidence.put(page.screenshot(type="png"), "png"))
-        except Exception:
-            return
-
-    def _read_post(self, page: Page, target: Target, env: LiveEnv,
-                   evidence: list[str]) -> fr.RelayFeedback:
-        """The target post's feedback from the page's relay data; ``PageError`` when the
-        page carries none for it (a changed layout, never an empty post)."""
-        markup = self._open(page, target.url)
-        self._shot(page, env, evidence)
+    def _read_post(self, visit: Visit, target: Target) -> fr.RelayFeedback:
+        """The target post's feedback from the page's relay data; a ``Stop`` when the page
+        carries none for it (a changed layout, never an empty post)."""
+        markup = self._open(visit, target.url)
+        visit.shot()
         objects = fr.relay_objects(markup)
         feedback = fr.read_relay(objects)
         found = fr.target_feedback(objects, feedback, target.key)
-        landed = self._landed_key(page.url)
+        landed = self._landed_key(visit.page.url)
         if found is None and landed and landed != target.key:  # fb.watch/CODE -> ?v=ID
             found = fr.target_feedback(objects, feedback, landed)
         if found is None:
-            raise PageError(f"layout changed: the page {target.url} carries no relay data "
-                            f"for the post {target.key} ({len(objects)} relay objects read)")
+            raise LayoutChanged(f"the page {target.url} carries no relay data for the post "
+                                f"{target.key} ({len(objects)} relay objects read)")
         fb = feedback[found]
-        evidence.append(env.evidence.put_json({
+        visit.put_json({
             "post": target.key, "feedback": found, "reactions": fb.reactions,
             "shares": fb.shares, "comments": fb.comments,
             "comments_read": len(fb.comment_nodes), "more_comments": fb.more_comments,
-            "checker_reacted": fb.viewer_reacted}))
+            "checker_reacted": fb.viewer_reacted})
         return fb
 
     def _landed_key(self, url: str) -> str | None:
@@ -228,42 +269,6 @@ class FacebookAdapter(Adapter):
         except TargetError:
             return None
         return landed.key if landed.kind == "post" else None
-
-    def _check_comment(self, name: str, worker: str, proof: Proof, target: Target,
-                       env: LiveEnv) -> Check:
-        evidence: list[str] = []
-        session = "facebook" if env.pool.session_file("facebook") else None
-        with env.pool.context(session) as (ctx, info):
-            page = ctx.new_page()
-            try:
-                fb = self._read_post(page, target, env, evidence)
-            except PageError as exc:
-                return self.unknown(name, f"{exc}; the comment could not be checked", evidence)
-            if info.blocked:
-                evidence.append(env.evidence.put_text("\n".join(info.blocked)))
-        own = [c for c in fb.comment_nodes if _by(c, worker)]
-        if own:
-            evidence.append(env.evidence.put_json({
-                "post": target.key, "worker_comments": [
-                    {"author": c.author, "handle": c.handle, "text": c.text,
-                     "created_time": c.created} for c in own]}))
-        return judge_post_comments(name, worker, fb, proof, target.key, evidence)
-
-    def _check_counters(self, name: str, action: str, target: Target, env: LiveEnv) -> Check:
-        """Like and share: the post and its counters are confirmed; who did it is not read."""
-        evidence: list[str] = []
-        with env.pool.context("facebook") as (ctx, info):
-            page = ctx.new_page()
-            try:
-                fb = self._read_post(page, target, env, evidence)
-            except PageError as exc:
-                return self.unknown(name, f"{exc}; the {action} could not be checked", evidence)
-            if info.blocked:
-                evidence.append(env.evidence.put_text("\n".join(info.blocked)))
-        counted = (f"{fb.reactions} reaction(s)" if action == "like"
-                   else f"{fb.shares} share(s)")
-        return self.unknown(name, f"the post {target.key} exists ({counted}); "
-                                  f"{_not_confirmed(action)}", evidence)
 
 
 def judge_post_comments(name: str, worker: str, fb: fr.RelayFeedback, proof: Proof, post: str,
@@ -312,17 +317,12 @@ def visible(markup: str) -> tuple[str, str]:
     return title, " ".join(body.text(separator=" ").split()) if body is not None else ""
 
 
-def detect_wall(markup: str, walls: dict[str, Any]) -> tuple[str, str] | None:
-    """(kind, reason) when the page is a login, checkpoint or block page."""
+def detect_wall(markup: str, walls: Walls | dict[str, Any]) -> tuple[str, str] | None:
+    """(kind, reason) when the page is a login, checkpoint or block page: by its title,
+    the text it shows (not the relay data's strings) or its raw markup."""
     title, text = visible(markup)
-    for kind, wall in walls.items():
-        if any(t.casefold() == title.casefold() for t in wall.get("title", [])):
-            return kind, str(wall["reason"])
-        if any(t in text for t in wall.get("text", [])):
-            return kind, str(wall["reason"])
-        if any(t in markup for t in wall.get("markup", [])):
-            return kind, str(wall["reason"])
-    return None
+    matcher = walls if isinstance(walls, Walls) else Walls(walls)
+    return matcher.match(Seen(title=title, text=text, markup=markup))
 
 
 def _same(a: str, b: str) -> bool:

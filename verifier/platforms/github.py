@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from contextlib import suppress
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -30,16 +29,17 @@ from verifier.models import Check, Proof
 from verifier.models import Outcome as CheckOutcome
 from verifier.platforms.base import (
     Adapter,
+    Handler,
     LiveEnv,
     Target,
     TargetError,
+    action,
     load_platform_data,
     normalize_handle,
     reveal,
 )
 from verifier.platforms.github_api import (
     ApiReply,
-    LayoutChanged,
     Scan,
     earlier_only,
     find_login,
@@ -50,6 +50,16 @@ from verifier.platforms.github_api import (
     parse_user,
     presence,
     wall_of,
+)
+from verifier.platforms.visit import (
+    LayoutChanged,
+    NotFound,
+    Refused,
+    Seen,
+    Stop,
+    Visit,
+    Wall,
+    Walls,
 )
 
 LOGIN_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9_]|-(?=[A-Za-z0-9_])){0,38}$")
@@ -71,14 +81,6 @@ FETCH_JS = """async ([url, timeout, accept]) => {
 }"""
 
 
-class _Stop(Exception):
-    """Ends a check early with an outcome (a wall, a missing thing)."""
-
-    def __init__(self, outcome: CheckOutcome, detail: str) -> None:
-        super().__init__(detail)
-        self.outcome, self.detail = outcome, detail
-
-
 class _Browse:
     """One page on github.com and the API reads made from it."""
 
@@ -93,9 +95,9 @@ class _Browse:
         response = self.page.goto(url, wait_until="domcontentloaded")
         self.page_status = response.status if response else None
         head = self.page.title() + "\n" + "\n".join(self.page.locator("h1").all_inner_texts())
-        wall = wall_of(ApiReply(status=self.page_status or 0, text=head), self.adapter.walls)
+        wall = self.adapter.walls.match(Seen(text=head))  # a page's wall shows in its words
         if wall:
-            raise _Stop("unknown", f"{wall[1]} at {url}")
+            raise Wall(wall[0], f"{wall[1]} at {url}")
 
     def api(self, path_or_url: str) -> ApiReply:
         url = path_or_url if "://" in path_or_url else self.adapter.api_base + path_or_url
@@ -109,14 +111,14 @@ class _Browse:
                            "ratelimit_limit": reply.header("x-ratelimit-limit")})
         wall = wall_of(reply, self.adapter.walls)
         if wall:
-            raise _Stop("unknown", wall[1])
+            raise Wall(*wall)
         if reply.status == 0:
-            raise _Stop("unknown", f"api.github.com could not be reached ({reply.text[:120]})")
+            raise Refused(f"api.github.com could not be reached ({reply.text[:120]})")
         return reply
 
     def expect_ok(self, reply: ApiReply) -> Any:
         if reply.status != 200:
-            raise _Stop("unknown", f"GitHub answered {reply.status} for {reply.url}")
+            raise Refused(f"GitHub answered {reply.status} for {reply.url}")
         body = reply.json()
         if body is None:
             raise LayoutChanged(f"{reply.url} did not answer JSON")
@@ -167,7 +169,8 @@ class GitHubAdapter(Adapter):
         self.reserved = {p.lower() for p in self.data["reserved_paths"]}
         self.base = str(self.data["base_url"])
         self.api_base = str(self.data["api_base"])
-        self.walls: dict[str, dict[str, Any]] = self.data["walls"]
+        # One Walls: a page's by its words here, an API reply's by github_api.wall_of.
+        self.walls = Walls(self.data["walls"])
         self.json_keys: dict[str, Any] = self.data["json"]
 
     # -- targets -------------------------------------------------------------------------
@@ -204,29 +207,33 @@ class GitHubAdapter(Adapter):
                       owner=owner)
 
     # -- live checks ---------------------------------------------------------------------
-    def live_check(self, proof: Proof, target: Target, env: LiveEnv) -> Check:
-        action = "follow" if proof.task.action == "subscribe" else proof.task.action
-        name = f"live.{proof.task.action}"
-        checks: dict[str, tuple[tuple[str, ...], Callable[..., Outcome]]] = {
-            "follow": (("account", "group"), self._follow),
-            "like": (("repo",), self._star),
-            "comment": (("post",), self._comment),
-            "join": (("group", "account"), self._join),
-            "signup": (("site", "account", "group", "repo", "post"), self._signup),
-        }
-        if action not in checks:
-            return self.unknown(name, f"'{proof.task.action}' is not something GitHub shows; "
-                                      "the task cannot be checked live")
-        kinds, run = checks[action]
-        if target.kind not in kinds:
-            return self.unknown(name, f"a GitHub {proof.task.action} task needs a "
-                                      f"{' or '.join(kinds[:2])} URL, not a {target.kind} URL")
-        worker = normalize_handle(proof.worker.handle)
-        if not worker or not LOGIN_RE.match(worker):
-            return self.unknown(name, "the proof gives no valid GitHub username for the worker, "
-                                      "so the action cannot be looked up")
-        page_url = self._page_url(action, worker, target)
-        return self._run(name, env, page_url, lambda b: run(b, worker, target, proof))
+    @action("follow", "subscribe", kinds=("account", "group"))
+    def check_follow(self, name: str, proof: Proof, target: Target, env: LiveEnv) -> Check:
+        return self._run(name, proof, target, env, "follow", self._follow)
+
+    @action("like", kinds=("repo",))
+    def check_star(self, name: str, proof: Proof, target: Target, env: LiveEnv) -> Check:
+        return self._run(name, proof, target, env, "like", self._star)
+
+    @action("comment", kinds=("post",))
+    def check_comment(self, name: str, proof: Proof, target: Target, env: LiveEnv) -> Check:
+        return self._run(name, proof, target, env, "comment", self._comment)
+
+    @action("join", kinds=("group", "account"))
+    def check_join(self, name: str, proof: Proof, target: Target, env: LiveEnv) -> Check:
+        return self._run(name, proof, target, env, "join", self._join)
+
+    @action("signup")
+    def check_signup(self, name: str, proof: Proof, target: Target, env: LiveEnv) -> Check:
+        return self._run(name, proof, target, env, "signup", self._signup)
+
+    def no_handler(self, name: str, proof: Proof, target: Target, env: LiveEnv) -> Check:
+        return self.unknown(name, f"'{proof.task.action}' is not something GitHub shows; "
+                                  "the task cannot be checked live")
+
+    def wrong_kind(self, name: str, act: str, spec: Handler, target: Target) -> Check:
+        return self.unknown(name, f"a GitHub {act} task needs a {' or '.join(spec.kinds[:2])} "
+                                  f"URL, not a {target.kind} URL")
 
     def _page_url(self, action: str, worker: str, target: Target) -> str:
         owner, _, rest = target.key.partition("/")
@@ -236,30 +243,30 @@ class GitHubAdapter(Adapter):
             base=self.base, worker=worker, target=target.key, owner=owner, repo=repo,
             kind=kind, number=number, org=target.key)
 
-    def _run(self, name: str, env: LiveEnv, page_url: str,
-             body: Callable[[_Browse], Outcome]) -> Check:
-        evidence: list[str] = []
-        with env.pool.context("github") as (ctx, info):
-            page = ctx.new_page()
+    def _run(self, name: str, proof: Proof, target: Target, env: LiveEnv, cell: str,
+             run: Callable[[_Browse, str, Target, Proof], Outcome]) -> Check:
+        """Open the page a moderator would look at, then let ``run`` read the API from it."""
+        worker = normalize_handle(proof.worker.handle)
+        if not worker or not LOGIN_RE.match(worker):
+            return self.unknown(name, "the proof gives no valid GitHub username for the worker, "
+                                      "so the action cannot be looked up")
+        page_url = self._page_url(cell, worker, target)
+        with Visit(env, "github") as visit:  # the refused URLs are evidence too
+            page = visit.open_page()
             self._authorize(page, env.settings.github_token)
             browse = _Browse(self, page, env)
             try:
                 browse.open(page_url)
-                outcome, detail = body(browse)
-            except _Stop as stop:
+                outcome, detail = run(browse, worker, target, proof)
+            except Stop as stop:
                 outcome, detail = stop.outcome, stop.detail
-            except LayoutChanged as exc:
-                outcome, detail = "unknown", f"layout changed: {exc}"
             except PlaywrightError as exc:
                 outcome, detail = "unknown", f"GitHub could not be read: {exc}".split("\n")[0]
             self._reveal(page, browse.reveal)
-            with suppress(PlaywrightError):
-                evidence.append(env.evidence.put(page.screenshot(type="png"), "png"))
+            visit.shot()
             if browse.calls:
-                evidence.append(env.evidence.put_json({"page": page_url, "api": browse.calls}))
-            if info.blocked:
-                evidence.append(env.evidence.put_text("\n".join(info.blocked)))
-        return Check(name=name, outcome=outcome, detail=detail, evidence=evidence)
+                visit.put_json({"page": page_url, "api": browse.calls})
+        return Check(name=name, outcome=outcome, detail=detail, evidence=visit.evidence)
 
     def _authorize(self, page: Page, token: str | None) -> None:
         """The operator's token (5,000 requests an hour instead of 60), added by the route
@@ -384,7 +391,7 @@ class GitHubAdapter(Adapter):
         """Discussions: GitHub has no public REST endpoint, the page itself is the truth."""
         spec = self.data["discussion"]
         if browse.page_status == 404:
-            raise _Stop("fail", f"{where} does not exist on GitHub")
+            raise NotFound(f"{where} does not exist on GitHub")
         page = browse.page
         if page.locator(spec["container"]).count() == 0:
             raise LayoutChanged(f"the discussion page has no comment timeline ({where})")

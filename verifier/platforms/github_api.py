@@ -22,11 +22,11 @@ from urllib.parse import parse_qs, urlsplit
 
 from verifier.forensics.comments import Comment
 
+# An answer no longer in the shape the data file describes: the one stop every adapter
+# raises for it ("layout changed: ..."), never a "no".
+from verifier.platforms.visit import LayoutChanged, Walls
+
 _LINK_RE = re.compile(r'<(?P<url>[^>]+)>\s*;\s*rel="(?P<rel>[^"]+)"')
-
-
-class LayoutChanged(ValueError):
-    """The answer no longer has the shape the data file describes."""
 
 
 @dataclass(frozen=True)
@@ -168,25 +168,24 @@ def find_login(logins: Sequence[str], wanted: str) -> str | None:
     return next((login for login in logins if login.lower() == low), None)
 
 
-def wall_of(reply: ApiReply, walls: Mapping[str, Mapping[str, Any]]) -> tuple[str, str] | None:
+def wall_of(reply: ApiReply, walls: Walls) -> tuple[str, str] | None:
     """(kind, reason) when the answer is a wall (rate limit, login, captcha), else None.
 
-    ``walls`` is the ``walls`` section of ``data/github.yaml``: statuses, header
-    values, message prefixes and page texts that mark each wall.
+    ``walls`` are those of ``data/github.yaml``: statuses, header values,
+    message prefixes and page texts that mark each wall. A status counts only
+    with a header or a message: GitHub answers 403 for other reasons too.
     """
     message = reply.message()
-    for kind, spec in walls.items():
-        statuses = spec.get("status") or []
-        status_ok = not statuses or reply.status in statuses
-        headers: Mapping[str, str] = spec.get("headers") or {}
-        by_header = bool(headers) and status_ok and all(
-            (reply.header(k) or "") == str(v) for k, v in headers.items())
-        by_message = status_ok and any(message.startswith(m) for m in spec.get("messages") or [])
+    for kind, spec in walls.walls.items():
+        status_ok = not spec.status or reply.status in spec.status
+        by_header = bool(spec.headers) and status_ok and all(
+            (reply.header(k) or "") == str(v) for k, v in spec.headers.items())
+        by_message = status_ok and any(message.startswith(m) for m in spec.messages)
         # Page texts only count on a non-JSON answer: a comment quoting a wall's
         # wording must not turn a readable list into a wall.
-        by_text = reply.json() is None and any(t in reply.text for t in spec.get("text") or [])
+        by_text = reply.json() is None and any(t in reply.text for t in spec.text)
         if by_header or by_message or by_text:
-            return kind, str(spec["reason"])
+            return kind, spec.reason
     return None
 
 

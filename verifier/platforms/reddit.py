@@ -29,7 +29,6 @@ import base64
 import re
 import time
 from collections.abc import Callable
-from contextlib import suppress
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -44,13 +43,13 @@ from verifier.platforms.base import (
     LiveEnv,
     Target,
     TargetError,
+    action,
     load_platform_data,
     normalize_handle,
     reveal,
 )
 from verifier.platforms.reddit_api import (
     HttpReply,
-    LayoutChanged,
     RedditComment,
     ThreadKeys,
     account_missing,
@@ -60,11 +59,14 @@ from verifier.platforms.reddit_api import (
     parse_username_available,
     wall_of,
 )
+from verifier.platforms.visit import LayoutChanged, Refused, Seen, Stop, Visit, Wall, Walls
 
 USER_RE = re.compile(r"^[A-Za-z0-9_-]{3,20}$")
 SUB_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_]{1,20}$")
 POST_RE = re.compile(r"^[a-z0-9]{1,12}$")
 Result = tuple[CheckOutcome, str]
+NO_WORKER = ("the proof gives no valid Reddit username for the worker, so the action cannot be "
+             "looked up")
 
 FETCH_JS = """async ([url, timeout]) => {
   const ctl = new AbortController();
@@ -93,14 +95,6 @@ TOKEN_JS = """async ([url, basic, timeout]) => {
     return {status: 0, text: String(e)};
   } finally { clearTimeout(timer); }
 }"""
-
-
-class _Stop(Exception):
-    """Ends a check early with an outcome (a wall, a page that cannot be read)."""
-
-    def __init__(self, outcome: CheckOutcome, detail: str) -> None:
-        super().__init__(detail)
-        self.outcome, self.detail = outcome, detail
 
 
 def reddit_user(handle: str | None) -> str | None:
@@ -133,7 +127,9 @@ class RedditAdapter(Adapter):
         self.short_hosts = {h.lower() for h in self.data["short_hosts"]}
         self.reserved = {p.lower() for p in self.data["reserved_paths"]}
         self.base = str(self.data["base_url"])
-        self.walls: dict[str, dict[str, Any]] = self.data["walls"]
+        # A page's wall shows by its status or its head's words, in any case; a JSON
+        # reply's by reddit_api.wall_of, over the same walls.
+        self.walls = Walls(self.data["walls"], any_case=True)
         self.keys = ThreadKeys(**self.data["comment_keys"])
 
     # -- targets -------------------------------------------------------------------------
@@ -179,27 +175,35 @@ class RedditAdapter(Adapter):
         return Target("reddit", "post", post_id, f"{self.base}/comments/{post_id}/")
 
     # -- live checks ---------------------------------------------------------------------
-    def live_check(self, proof: Proof, target: Target, env: LiveEnv) -> Check:
-        action = proof.task.action
-        name = f"live.{action}"
-        private = {"follow": "follow", "subscribe": "join", "like": "like", "join": "join"}
-        if action in private:
-            return Check(name=name, outcome="skipped",
-                         detail=str(self.data["skipped"][private[action]]))
-        if action not in ("comment", "signup"):
-            return self.unknown(name, f"'{action}' is not something Reddit shows; the task "
-                                      "cannot be checked live")
+    @action("follow", "subscribe", "like", "join")
+    def check_hidden(self, name: str, proof: Proof, target: Target, env: LiveEnv) -> Check:
+        """Reddit shows nobody who follows a user, voted on a post or joined a subreddit."""
+        cell = "join" if proof.task.action == "subscribe" else proof.task.action
+        return Check(name=name, outcome="skipped", detail=str(self.data["skipped"][cell]))
+
+    def no_handler(self, name: str, proof: Proof, target: Target, env: LiveEnv) -> Check:
+        return self.unknown(name, f"'{proof.task.action}' is not something Reddit shows; the "
+                                  "task cannot be checked live")
+
+    @action("comment")
+    def check_comment(self, name: str, proof: Proof, target: Target, env: LiveEnv) -> Check:
+        # The worker is looked at before the target's kind (no ``kinds=``): that is the
+        # order the sentences have always come in.
         worker = reddit_user(proof.worker.handle)
         if not worker or not USER_RE.match(worker):
-            return self.unknown(name, "the proof gives no valid Reddit username for the worker, "
-                                      "so the action cannot be looked up")
-        if action == "comment":
-            if target.kind != "post":
-                return self.unknown(name, f"a Reddit comment task needs a post URL, not a "
-                                          f"{target.kind} URL")
-            page_url = str(self.data["pages"]["comment"]).format(base=self.base, id=target.key)
-            return self._run(name, env, page_url, worker,
-                             lambda reads: self._comment(reads, worker, target, proof))
+            return self.unknown(name, NO_WORKER)
+        if target.kind != "post":
+            return self.unknown(name, f"a Reddit comment task needs a post URL, not a "
+                                      f"{target.kind} URL")
+        page_url = str(self.data["pages"]["comment"]).format(base=self.base, id=target.key)
+        return self._run(name, env, page_url, worker,
+                         lambda reads: self._comment(reads, worker, target, proof))
+
+    @action("signup")
+    def check_signup(self, name: str, proof: Proof, target: Target, env: LiveEnv) -> Check:
+        worker = reddit_user(proof.worker.handle)
+        if not worker or not USER_RE.match(worker):
+            return self.unknown(name, NO_WORKER)
         page_url = str(self.data["pages"]["signup"]).format(base=self.base, user=worker)
         return self._run(name, env, page_url, worker, lambda reads: self._signup(reads, worker))
 
@@ -214,54 +218,48 @@ class RedditAdapter(Adapter):
                                       "Reddit app (VERIFIER_REDDIT_CLIENT_ID and "
                                       "VERIFIER_REDDIT_CLIENT_SECRET) or a reddit checker "
                                       "session")
-        evidence: list[str] = []
         calls: list[dict[str, Any]] = []
-        with env.pool.context("reddit") as (ctx, info):
-            page = ctx.new_page()
-            reads = _Reads(self, ctx, page, calls, app if oauth else None)
+        with Visit(env, "reddit") as visit:  # the refused URLs are evidence too
+            page = visit.open_page()
+            reads = _Reads(self, visit.ctx, page, calls, app if oauth else None)
             try:
                 wall = self._open(page, page_url)
                 if wall and not oauth:  # the JSON would come from the same walled site
-                    raise _Stop("unknown", wall)
+                    raise wall
                 outcome, detail = body(reads)
-            except _Stop as stop:
+            except Stop as stop:
                 outcome, detail = stop.outcome, stop.detail
-            except LayoutChanged as exc:
-                outcome, detail = "unknown", f"layout changed: {exc}"
             except PlaywrightError as exc:
                 outcome, detail = "unknown", f"Reddit could not be read: {exc}".split("\n")[0]
             self._reveal(page, worker)
-            with suppress(PlaywrightError):
-                evidence.append(env.evidence.put(page.screenshot(type="png"), "png"))
+            visit.shot()
             if calls:
-                evidence.append(env.evidence.put_json({
+                visit.put_json({
                     "page": page_url, "json": calls,
-                    "read_with": "the operator's app (OAuth)" if oauth else "checker session"}))
-            if info.blocked:
-                evidence.append(env.evidence.put_text("\n".join(info.blocked)))
-        return Check(name=name, outcome=outcome, detail=detail, evidence=evidence)
+                    "read_with": "the operator's app (OAuth)" if oauth else "checker session"})
+        return Check(name=name, outcome=outcome, detail=detail, evidence=visit.evidence)
 
-    def _open(self, page: Page, url: str) -> str | None:
-        """Open the page a moderator would look at; the wall's reason when it is one."""
+    def _open(self, page: Page, url: str) -> Wall | None:
+        """Open the page a moderator would look at; the wall in front of it, if any."""
         response = page.goto(url, wait_until="domcontentloaded")
         status = response.status if response else 0
         head = page.title() + "\n" + "\n".join(page.locator("h1").all_inner_texts())
-        wall = wall_of(HttpReply(status=status, text=head), self.walls)
-        return f"{wall[1]} at {url}" if wall else None
+        wall = self.walls.match(Seen(status=status, text=head))
+        return Wall(wall[0], f"{wall[1]} at {url}") if wall else None
 
     def _checked(self, reply: HttpReply, calls: list[dict[str, Any]]) -> HttpReply:
         calls.append({"url": reply.url, "status": reply.status})
         wall = wall_of(reply, self.walls)
         if wall:
-            raise _Stop("unknown", wall[1])
+            raise Wall(*wall)
         if reply.status == 0:
-            raise _Stop("unknown", f"Reddit could not be reached ({reply.text[:120]})")
+            raise Refused(f"Reddit could not be reached ({reply.text[:120]})")
         return reply
 
     def _json(self, reply: HttpReply) -> Any:
         body = reply.json()
         if reply.status != 200:
-            raise _Stop("unknown", f"Reddit answered {reply.status} for {reply.url}")
+            raise Refused(f"Reddit answered {reply.status} for {reply.url}")
         if body is None:
             raise LayoutChanged(f"{reply.url} did not answer JSON")
         return body
@@ -360,9 +358,9 @@ class _Reads:
         body = reply.json()
         token = body.get("access_token") if isinstance(body, dict) else None
         if reply.status != 200 or not isinstance(token, str):
-            raise _Stop("unknown", f"Reddit refused the operator's app credentials "
-                                   f"(VERIFIER_REDDIT_CLIENT_ID/SECRET): {reply.status} "
-                                   f"{reply.text[:80]}")
+            raise Refused(f"Reddit refused the operator's app credentials "
+                          f"(VERIFIER_REDDIT_CLIENT_ID/SECRET): {reply.status} "
+                          f"{reply.text[:80]}")
         life = body.get("expires_in")
         ttl = float(life) if isinstance(life, int | float) else 3600.0
         self._tokens[ident or ""] = (token, time.time() + max(0.0, ttl - 60))

@@ -17,9 +17,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-
-class LayoutChanged(ValueError):
-    """The answer no longer has the shape the data file describes."""
+# An answer no longer in the shape the data file describes: the one stop every adapter
+# raises for it ("layout changed: ..."), never a "no".
+from verifier.platforms.visit import LayoutChanged, Walls
 
 
 @dataclass(frozen=True)
@@ -184,17 +184,18 @@ def account_missing(status: int, body: Any) -> bool:
     return status == 404 or (status == 400 and error_reason(body) == "USER_DOESNT_EXIST")
 
 
-def wall_of(reply: HttpReply, walls: Mapping[str, Mapping[str, Any]]) -> tuple[str, str] | None:
+def wall_of(reply: HttpReply, walls: Walls) -> tuple[str, str] | None:
     """(kind, reason) when the answer is a Reddit wall, else None.
 
     Walls are HTML (Reddit's "whoa there, pardner!" rate limit, its network
-    block page, the login page a redirect lands on); a JSON answer never is.
+    block page, the login page a redirect lands on); a JSON answer never is,
+    and a status alone is a wall only where the data file says ``status_alone``.
     """
     if reply.json() is not None:
         return None
-    for kind, spec in walls.items():
-        by_status = reply.status in (spec.get("status") or [])
-        by_text = any(t.lower() in reply.text.lower() for t in spec.get("text") or [])
-        if by_text or (by_status and spec.get("status_alone")):
-            return kind, str(spec["reason"])
+    for kind, spec in walls.walls.items():
+        by_status = reply.status in spec.status
+        by_text = any(t.lower() in reply.text.lower() for t in spec.text)
+        if by_text or (by_status and spec.status_alone):
+            return kind, spec.reason
     return None

@@ -21,7 +21,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -105,9 +105,16 @@ class Walls:
     API module, which raises the same ``Wall``.
     """
 
-    def __init__(self, walls: Mapping[str, WallSpec | Mapping[str, Any]]) -> None:
+    def __init__(self, walls: Mapping[str, WallSpec | Mapping[str, Any]], *,
+                 any_case: bool = False) -> None:
+        """``any_case``: a wall's ``text`` is found in the page's text whatever its case
+        (Reddit words the same wall "Too Many Requests" and "too many requests")."""
         self.walls = {kind: spec if isinstance(spec, WallSpec) else WallSpec.model_validate(spec)
                       for kind, spec in walls.items()}
+        self.any_case = any_case
+        if any_case:
+            self.walls = {kind: spec.model_copy(update={"text": [t.lower() for t in spec.text]})
+                          for kind, spec in self.walls.items()}
 
     def match(self, seen: Seen, api: ApiHit | None = None) -> tuple[str, str] | None:
         """(kind, reason) of the first wall the page shows, else None.
@@ -115,6 +122,8 @@ class Walls:
         ``api(spec)``, when given, says whether the platform's API answers show that
         wall (its API-level keys), so both kinds of signal keep the file's order.
         """
+        if self.any_case:
+            seen = replace(seen, text=seen.text.lower())
         for kind, wall in self.walls.items():
             if (api is not None and api(wall)) or self._hit(wall, seen):
                 return kind, wall.reason

@@ -19,7 +19,7 @@ else P); likes are private (P). So:
 
 Nothing here needs a logged-in session; an operator's session, if present,
 is loaded anyway (it lowers YouTube's "confirm you're not a bot" rate). The EU
-consent page is answered with its cookie before any page opens (``_consent``).
+consent page is answered with its cookie before any page opens (``consent``).
 
 This module holds the targets, the like check and the page loading both other
 checks share; the comment reading is in ``youtube_comments`` and the
@@ -28,25 +28,34 @@ subscription reading in ``youtube_subscriptions``.
 
 from __future__ import annotations
 
+import contextlib
 import re
-from typing import Any
+from typing import TypeVar
 from urllib.parse import parse_qs, urlsplit
 
-from playwright.sync_api import BrowserContext, Page
-
-from verifier.browser.pool import ContextInfo
-from verifier.models import Check, Outcome, Proof
+from verifier.models import Check, Proof
 from verifier.platforms import youtube_comments, youtube_subscriptions
 from verifier.platforms.base import (
     Adapter,
+    Handler,
     LiveEnv,
     Target,
     TargetError,
+    action,
     load_platform_data,
     normalize_handle,
 )
-from verifier.platforms.youtube_capture import Loaded
-from verifier.platforms.youtube_data import extract_var, parse_player
+from verifier.platforms.visit import (
+    LayoutChanged,
+    NotFound,
+    Refused,
+    Seen,
+    Stop,
+    Visit,
+    Wall,
+    Walls,
+)
+from verifier.platforms.youtube_data import Video, extract_var, parse_player
 
 
 class YouTubeAdapter(Adapter):
@@ -61,6 +70,7 @@ class YouTubeAdapter(Adapter):
         self.channel_id_re = re.compile(self.data["channel_id_pattern"])
         self.js = self.data["json"]
         self.json_re = re.compile(self.js["url_pattern"])
+        self.walls = Walls(self.data["walls"])
 
     # -- targets -----------------------------------------------------------------------
     def parse_target(self, url: str) -> Target:
@@ -119,114 +129,100 @@ class YouTubeAdapter(Adapter):
         return f"@{name}" if name and self.handle_re.match(name) else None
 
     # -- live checks -------------------------------------------------------------------
-    def live_check(self, proof: Proof, target: Target, env: LiveEnv) -> Check:
-        action = proof.task.action
-        name = f"live.{action}"
-        if action == "like":
-            if target.kind != "post":
-                return self.unknown(name, f"a like task needs a video URL, got a {target.kind}")
-            return self._like(name, target, env)
-        if action == "comment":
-            if target.kind != "post":
-                return self.unknown(name, f"a comment task needs a video URL, got a {target.kind}")
-            worker = self._worker_channel(proof.worker.handle)
-            if worker is None:
-                return self.unknown(name, "the proof gives no valid YouTube handle for the worker, "
-                                          "so their comment cannot be looked up")
-            return youtube_comments.check_comment(self, name, proof, worker, target, env)
-        if action in ("subscribe", "follow"):
-            worker = self._worker_channel(proof.worker.handle)
-            if worker is None:
-                return self.unknown(name, "the proof gives no valid YouTube handle for the worker, "
-                                          "so their subscriptions cannot be looked up")
-            return youtube_subscriptions.check_subscribe(self, name, worker, target, env)
+    @action("like", kinds=("post",))
+    def check_like(self, name: str, proof: Proof, target: Target, env: LiveEnv) -> Check:
+        """Only that the video exists: nobody but the viewer sees a like."""
+        with Visit(env, "youtube", record_blocked=False) as visit:
+            self.consent(visit)
+            try:
+                video = self.video(visit, self.open(visit, target.url, "the video")[1], target)
+            except Stop as stop:
+                visit.shot()
+                return Check(name=name, outcome=stop.outcome, detail=stop.detail,
+                             evidence=visit.evidence)
+            visit.shot()
+        return Check(name=name, outcome="skipped", evidence=visit.evidence,
+                     detail=f"YouTube likes are private: nobody but the worker can see them; "
+                            f"the video exists: \u201c{video.title or target.key}\u201d")
+
+    @action("comment", kinds=("post",))
+    def check_comment(self, name: str, proof: Proof, target: Target, env: LiveEnv) -> Check:
+        worker = self._worker_channel(proof.worker.handle)
+        if worker is None:
+            return self.unknown(name, "the proof gives no valid YouTube handle for the worker, "
+                                      "so their comment cannot be looked up")
+        return youtube_comments.check_comment(self, name, proof, worker, target, env)
+
+    @action("subscribe", "follow")
+    def check_subscribe(self, name: str, proof: Proof, target: Target, env: LiveEnv) -> Check:
+        worker = self._worker_channel(proof.worker.handle)
+        if worker is None:
+            return self.unknown(name, "the proof gives no valid YouTube handle for the worker, "
+                                      "so their subscriptions cannot be looked up")
+        return youtube_subscriptions.check_subscribe(self, name, worker, target, env)
+
+    def wrong_kind(self, name: str, act: str, spec: Handler, target: Target) -> Check:
+        return self.unknown(name, f"a {act} task needs a video URL, got a {target.kind}")
+
+    def no_handler(self, name: str, proof: Proof, target: Target, env: LiveEnv) -> Check:
         return Check(name=name, outcome="skipped",
-                     detail=f"YouTube has no {action} action a third party can see; "
+                     detail=f"YouTube has no {proof.task.action} action a third party can see; "
                             "the proof screenshot decides")
 
     # -- page loading ------------------------------------------------------------------
-    def _consent(self, ctx: BrowserContext) -> None:
+    def consent(self, visit: Visit) -> None:
         """Answer the EU cookie consent page ("Before you continue to YouTube") before it
         shows: a checker in the EU is sent to consent.youtube.com until this cookie is set.
         That page is a question about cookies, not a login; if it shows anyway the check is
         ``unknown`` under the ``consent`` wall."""
         cookie = self.data["consent_cookie"]
+        with contextlib.suppress(Exception):  # best effort: the wall check still sees the page
+            visit.ctx.add_cookies([{"name": cookie["name"], "value": cookie["value"],
+                                    "domain": cookie["domain"], "path": "/", "secure": True}])
+
+    def open(self, visit: Visit, url: str, what: str) -> tuple[int, str]:
+        """(status, HTML) of ``url``; a ``Wall`` or ``Refused`` saying ``what`` could not
+        be checked."""
         try:
-            ctx.add_cookies([{"name": cookie["name"], "value": cookie["value"],
-                              "domain": cookie["domain"], "path": "/", "secure": True}])
-        except Exception:
-            return  # best effort: the wall check still reports the page if it shows
+            try:
+                response = visit.goto(url, label="YouTube")
+            except Refused:
+                self.walls.check(Seen(urls=[visit.page.url, *visit.blocked]))
+                raise
+            if response is None:
+                raise Refused(f"YouTube sent nothing for {url}")
+            status, html = visit.document(response)
+            self.walls.check(Seen(urls=[visit.page.url, *visit.blocked], text=html,
+                                  status=status))
+        except (Wall, Refused) as stop:
+            could_not(stop, what)
+            raise
+        return status, html
 
-    def _open(self, page: Page, url: str, info: ContextInfo) -> Loaded:
-        loaded = Loaded()
-        try:
-            response = page.goto(url, wait_until="domcontentloaded")
-        except Exception as exc:
-            loaded.wall = self._wall_of(page.url, "", 0, info)
-            if loaded.wall is None:
-                loaded.error = f"YouTube could not be opened at {url}: {exc}"
-            return loaded
-        if response is None:
-            loaded.error = f"YouTube sent nothing for {url}"
-            return loaded
-        loaded.status = response.status
-        try:
-            loaded.html = response.text()
-        except Exception:
-            loaded.html = page.content()
-        loaded.wall = self._wall_of(page.url, loaded.html, loaded.status, info)
-        return loaded
-
-    def _wall_of(self, url: str, html: str, status: int, info: ContextInfo,
-                 player_reason: str = "") -> str | None:
-        walls: dict[str, dict[str, Any]] = self.data["walls"]
-        for spec in walls.values():
-            urls = [url, *info.blocked]
-            hit = any(part in u for part in spec.get("url_contains", []) for u in urls)
-            hit = hit or status in spec.get("status", [])
-            hit = hit or any(t in player_reason for t in spec.get("player_reason", []))
-            hit = hit or (bool(html) and any(t in html for t in spec.get("text", [])))
-            if hit:
-                return str(spec["reason"])
-        return None
-
-    def _screenshot(self, page: Page, env: LiveEnv, evidence: list[str]) -> None:
-        try:
-            evidence.append(env.evidence.put(page.screenshot(type="png"), "png"))
-        except Exception:
-            return
-
-    # -- like: only that the video exists ------------------------------------------------
-    def _like(self, name: str, target: Target, env: LiveEnv) -> Check:
-        evidence: list[str] = []
-        with env.pool.context("youtube") as (ctx, info):
-            self._consent(ctx)
-            page = ctx.new_page()
-            loaded = self._open(page, target.url, info)
-            self._screenshot(page, env, evidence)
-            verdict = self._video_problem(loaded, target, info)
-            if isinstance(verdict, tuple):
-                return Check(name=name, outcome=verdict[0], detail=verdict[1], evidence=evidence)
-        return Check(name=name, outcome="skipped", evidence=evidence,
-                     detail=f"YouTube likes are private: nobody but the worker can see them; "
-                            f"the video exists: \u201c{verdict}\u201d")
-
-    def _video_problem(self, loaded: Loaded, target: Target,
-                       info: ContextInfo) -> tuple[Outcome, str] | str:
-        """The video's title, or (outcome, detail) when it cannot be used."""
-        if loaded.blocked:
-            return "unknown", f"{loaded.blocked}; the video could not be checked"
-        player = parse_player(extract_var(loaded.html, self.data["page_vars"]["player"]))
+    def video(self, visit: Visit, html: str, target: Target) -> Video:
+        """The watch page's player, or the ``Stop`` saying why the video cannot be used."""
+        var = self.data["page_vars"]["player"]
+        player = parse_player(extract_var(html, var))
         if player is None:
-            return "unknown", ("layout changed: the watch page carries no "
-                               f"{self.data['page_vars']['player']} with a playability status")
-        wall = self._wall_of("", "", 0, info, player.reason)
+            raise LayoutChanged(f"the watch page carries no {var} with a playability status")
+        wall = self.walls.match(Seen(urls=list(visit.blocked), player_reason=player.reason))
         if wall:
-            return "unknown", f"{wall}; the video could not be checked"
+            raise could_not(Wall(*wall), "the video")
         if not player.exists:
             if player.status in self.js["missing_video_statuses"]:
                 said = f" (YouTube says: {player.reason})" if player.reason else ""
-                return "fail", f"the YouTube video {target.key} does not exist{said}"
+                raise NotFound(f"the YouTube video {target.key} does not exist{said}")
             why = player.reason or player.status
-            return "unknown", f"the video {target.key} cannot be watched: {why}"
-        return player.title or target.key
+            raise Stop(f"the video {target.key} cannot be watched: {why}")
+        return player
+
+
+S = TypeVar("S", bound=Stop)
+
+
+def could_not(stop: S, what: str) -> S:
+    """A wall's or refusal's sentence as the verdict words it: "...; WHAT could not be
+    checked" (the wall's own ``reason`` stays what politeness recognises)."""
+    stop.detail = f"{stop.detail}; {what} could not be checked"
+    return stop
+

@@ -1,18 +1,18 @@
-"""What the YouTube checker's browser fetched: the page's JSON calls and the document.
+"""What the YouTube checker's browser fetched: the page's own JSON calls.
 
-Kept apart from the adapter so ``youtube.py`` holds the checks only; these
-records are filled by Playwright's response events and read in fetch order,
-by both the comment and the subscription checks (which wait on them alike).
+Kept apart from the adapter so ``youtube.py`` holds the checks only; the
+capture is filled by Playwright's response events (``Visit`` wires it to the
+page) and read in fetch order by the comment check, which waits on it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from playwright.sync_api import Page
 
 from verifier.platforms.capture import ResponseCapture
+from verifier.platforms.visit import Seen, Walls
 
 
 @dataclass
@@ -34,24 +34,11 @@ class JsonCapture(ResponseCapture):
             waited += step
         return len(self.of(endpoint)) >= count
 
-    def wall(self, walls: dict[str, dict[str, Any]]) -> str | None:
-        """The wall (rate limit, consent ...) a JSON status shows, when a scan stopped short."""
-        statuses = [s for _e, s, _b in self.responses]
-        for spec in walls.values():
-            if any(s in spec.get("status", []) for s in statuses):
-                return f"{spec['reason']}; the check could not finish"
+    def wall(self, walls: Walls) -> str | None:
+        """The wall (rate limit ...) a JSON status shows, when a scan stopped short."""
+        for _e, status, _b in self.responses:
+            found = walls.match(Seen(status=status))
+            if found is not None:
+                return f"{found[1]}; the check could not finish"
         return None
 
-
-@dataclass
-class Loaded:
-    """A document the checker opened: its status, HTML and any wall in front of it."""
-
-    status: int = 0
-    html: str = ""
-    wall: str | None = None  # the wall's reason sentence
-    error: str | None = None
-
-    @property
-    def blocked(self) -> str | None:
-        return self.wall or self.error

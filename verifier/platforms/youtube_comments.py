@@ -18,6 +18,7 @@ from verifier.forensics.comments import judge_comment
 from verifier.models import Check, Proof
 from verifier.platforms.base import LiveEnv, Target, reveal
 from verifier.platforms.comment_times import relative_time
+from verifier.platforms.visit import LayoutChanged, NotFound, Stop, Visit
 from verifier.platforms.youtube_capture import JsonCapture
 from verifier.platforms.youtube_data import (
     Comment,
@@ -37,41 +38,25 @@ if TYPE_CHECKING:
 
 def check_comment(adapter: YouTubeAdapter, name: str, proof: Proof, worker: str,
                   target: Target, env: LiveEnv) -> Check:
-    data_spec, js = adapter.data, adapter.js
-    evidence: list[str] = []
-    with env.pool.context("youtube") as (ctx, info):
-        adapter._consent(ctx)
-        page = ctx.new_page()
-        capture = JsonCapture(adapter.json_re)
-        page.on("response", capture.on_response)
-        loaded = adapter._open(page, target.url, info)
-        title = adapter._video_problem(loaded, target, info)
-        if isinstance(title, tuple):
-            adapter._screenshot(page, env, evidence)
-            return Check(name=name, outcome=title[0], detail=title[1], evidence=evidence)
-        data = extract_var(loaded.html, data_spec["page_vars"]["data"])
-        watch = parse_watch(data, None, js["comments_section"])
-        if watch is None:
-            adapter._screenshot(page, env, evidence)
-            return adapter.unknown(name, "layout changed: the watch page's ytInitialData has no "
-                                         "video owner", evidence)
-        if watch.comments_token is None:
-            adapter._screenshot(page, env, evidence)
-            off = _comments_message(data, js["comments_section"])
-            if off:
-                return Check(name=name, outcome="fail", evidence=evidence,
-                             detail=f"nobody can comment on \u201c{title}\u201d: "
-                                    f"YouTube says \u201c{off}\u201d")
-            return adapter.unknown(name, "layout changed: the watch page has no comment section "
-                                         "continuation", evidence)
-        found, seen, outcome, detail, read = _scan_comments(adapter, page, capture, worker,
-                                                            proof, env)
+    data_spec = adapter.data
+    capture = JsonCapture(adapter.json_re)
+    with Visit(env, "youtube", capture=capture, record_blocked=False) as visit:
+        adapter.consent(visit)
+        try:
+            title = _commentable(adapter, visit, target)
+        except Stop as stop:
+            visit.shot()
+            return Check(name=name, outcome=stop.outcome, detail=stop.detail,
+                         evidence=visit.evidence)
+        found, seen, outcome, detail, read = _scan_comments(adapter, visit.page, capture,
+                                                            worker, proof, env)
         if found is not None:
-            _reveal(page, data_spec["selectors"]["comment"], found.text)
-            evidence.append(env.evidence.put_json({
+            _reveal(visit.page, data_spec["selectors"]["comment"], found.text)
+            visit.put_json({
                 "video": target.key, "comment_id": found.comment_id, "author": found.author,
-                "author_channel_id": found.author_channel_id, "text": found.text}))
-        adapter._screenshot(page, env, evidence)
+                "author_channel_id": found.author_channel_id, "text": found.text})
+        visit.shot()
+    evidence = visit.evidence
     who = f"@{worker.lstrip('@')}" if worker.startswith("@") else worker
     where = f"\u201c{title}\u201d ({seen} comment(s) read)"
     if outcome == "pass" and found is not None:
@@ -93,6 +78,26 @@ def check_comment(adapter: YouTubeAdapter, name: str, proof: Proof, worker: str,
         return Check(name=name, outcome="fail", evidence=evidence,
                      detail=f"no comment by {who} on {where}")
     return adapter.unknown(name, detail, evidence)
+
+
+def _commentable(adapter: YouTubeAdapter, visit: Visit, target: Target) -> str:
+    """The video's title, once its watch page shows a comment section to read; else the
+    ``Stop`` saying why not."""
+    js = adapter.js
+    html = adapter.open(visit, target.url, "the video")[1]
+    video = adapter.video(visit, html, target)
+    title = video.title or target.key
+    data = extract_var(html, adapter.data["page_vars"]["data"])
+    watch = parse_watch(data, None, js["comments_section"])
+    if watch is None:
+        raise LayoutChanged("the watch page's ytInitialData has no video owner")
+    if watch.comments_token is None:
+        off = _comments_message(data, js["comments_section"])
+        if off:
+            raise NotFound(f"nobody can comment on \u201c{title}\u201d: "
+                           f"YouTube says \u201c{off}\u201d")
+        raise LayoutChanged("the watch page has no comment section continuation")
+    return title
 
 
 def _comments_message(data: dict[str, Any] | None, comments_section: str) -> str:
@@ -119,7 +124,7 @@ def _scan_comments(adapter: YouTubeAdapter, page: Page, capture: JsonCapture, wo
     After the worker's comment is found the remaining pages are read too
     (up to the page limit), so a copy of a comment further down is seen.
     """
-    js, walls = adapter.js, adapter.data["walls"]
+    js, walls = adapter.js, adapter.walls
     endpoint = js["comments_endpoint"]
     try:
         page.locator(adapter.data["selectors"]["comments"]).first.scroll_into_view_if_needed()

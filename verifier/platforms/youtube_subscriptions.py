@@ -18,18 +18,10 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from playwright.sync_api import Page
-
-from verifier.browser.pool import ContextInfo
 from verifier.models import Check, Outcome
 from verifier.platforms.base import LiveEnv, Target
-from verifier.platforms.youtube_data import (
-    Channel,
-    extract_var,
-    parse_channel,
-    parse_player,
-    read_subscriptions,
-)
+from verifier.platforms.visit import LayoutChanged, NotFound, Refused, Stop, Visit
+from verifier.platforms.youtube_data import Channel, extract_var, parse_channel, read_subscriptions
 
 if TYPE_CHECKING:
     from verifier.platforms.youtube import YouTubeAdapter
@@ -37,55 +29,53 @@ if TYPE_CHECKING:
 
 def check_subscribe(adapter: YouTubeAdapter, name: str, worker: str, target: Target,
                     env: LiveEnv) -> Check:
-    evidence: list[str] = []
     key = env.settings.youtube_api_key
-    with env.pool.context("youtube") as (ctx, info):
-        adapter._consent(ctx)
-        page = ctx.new_page()
-        channel = _target_channel(adapter, page, target, info)
-        if isinstance(channel, tuple):
-            adapter._screenshot(page, env, evidence)
-            return Check(name=name, outcome=channel[0], detail=channel[1], evidence=evidence)
-        subscriber = _worker_channel(adapter, page, worker, info)
-        adapter._screenshot(page, env, evidence)
-        if isinstance(subscriber, tuple):
-            return Check(name=name, outcome=subscriber[0], detail=subscriber[1],
-                         evidence=evidence)
+    with Visit(env, "youtube", record_blocked=False) as visit:
+        adapter.consent(visit)
+        try:
+            channel = _target_channel(adapter, visit, target)
+            subscriber = _worker_channel(adapter, visit, worker)
+        except Stop as stop:
+            visit.shot()
+            return Check(name=name, outcome=stop.outcome, detail=stop.detail,
+                         evidence=visit.evidence)
+        visit.shot()
         if not key:
             return adapter.unknown(name, (
                 "no YouTube Data API key is configured (VERIFIER_YOUTUBE_API_KEY): since "
                 "YouTube removed the channels tab (2023) only the Data API shows whom a "
-                "channel subscribes to"), evidence)
-        outcome, detail = _ask_api(adapter, page, worker, subscriber, channel, key, info,
-                                   env, evidence)
-    return Check(name=name, outcome=outcome, detail=detail, evidence=evidence)
+                "channel subscribes to"), visit.evidence)
+        try:
+            outcome, detail = _ask_api(adapter, visit, worker, subscriber, channel, key)
+        except Refused as refused:
+            outcome, detail = refused.outcome, refused.detail
+    return Check(name=name, outcome=outcome, detail=detail, evidence=visit.evidence)
 
 
-def _ask_api(adapter: YouTubeAdapter, page: Page, worker: str, subscriber: str,
-             channel: Channel, key: str, info: ContextInfo, env: LiveEnv,
-             evidence: list[str]) -> tuple[Outcome, str]:
+def _ask_api(adapter: YouTubeAdapter, visit: Visit, worker: str, subscriber: str,
+             channel: Channel, key: str) -> tuple[Outcome, str]:
     spec: dict[str, Any] = adapter.data["data_api"]
     url = spec["subscriptions_url"].format(subscriber=subscriber, target=channel.channel_id,
                                            key=key)
     shown = url.replace(key, "KEY")  # the operator's key stays out of evidence and details
     wanted = f"\u201c{channel.title}\u201d" if channel.title else channel.channel_id
     try:
-        response = page.goto(url, wait_until="domcontentloaded")
+        response = visit.page.goto(url, wait_until="domcontentloaded")
         status = response.status if response else 0
         text = response.text() if response else ""
     except Exception as exc:
-        blocked = "; ".join(b.replace(key, "KEY") for b in info.blocked)
-        return "unknown", (f"the YouTube Data API could not be reached: "
-                           f"{str(exc).replace(key, 'KEY')[:160]} {blocked}".strip())
+        blocked = "; ".join(b.replace(key, "KEY") for b in visit.blocked)
+        raise Refused(f"the YouTube Data API could not be reached: "
+                      f"{str(exc).replace(key, 'KEY')[:160]} {blocked}".strip()) from exc
     try:
         body: Any = json.loads(text)
     except ValueError:
         body = None
     answer = read_subscriptions(status, body, channel.channel_id, spec)
-    evidence.append(env.evidence.put_json({
+    visit.put_json({
         "worker": worker, "subscriber_channel_id": subscriber,
         "target_channel_id": channel.channel_id, "request": shown, "status": status,
-        "state": answer.state, "reason": answer.reason}))
+        "state": answer.state, "reason": answer.reason})
     if answer.state == "subscribed":
         since = f" since {answer.since[:10]}" if answer.since else ""
         return "pass", (f"{worker} subscribes to {wanted}{since}: the YouTube Data API lists "
@@ -107,38 +97,28 @@ def _ask_api(adapter: YouTubeAdapter, page: Page, worker: str, subscriber: str,
                        f"({answer.reason}) for {shown}")
 
 
-def _target_channel(adapter: YouTubeAdapter, page: Page, target: Target,
-                    info: ContextInfo) -> Channel | tuple[Outcome, str]:
+def _target_channel(adapter: YouTubeAdapter, visit: Visit, target: Target) -> Channel:
     """The channel to look for: a video target stands for its owner's channel."""
-    data = adapter.data
-    loaded = adapter._open(page, target.url, info)
     if target.kind == "post":
-        title = adapter._video_problem(loaded, target, info)
-        if isinstance(title, tuple):
-            return title
-        player = parse_player(extract_var(loaded.html, data["page_vars"]["player"]))
-        assert player is not None
+        html = adapter.open(visit, target.url, "the video")[1]
+        player = adapter.video(visit, html, target)
         return Channel(channel_id=player.channel_id, title=player.author,
                        url=f"/channel/{player.channel_id}")
-    return _channel_page(adapter, page, target.url, f"the YouTube channel {target.key}", info)
+    return _channel_page(adapter, visit, target.url, f"the YouTube channel {target.key}")
 
 
-def _worker_channel(adapter: YouTubeAdapter, page: Page, worker: str,
-                    info: ContextInfo) -> str | tuple[Outcome, str]:
+def _worker_channel(adapter: YouTubeAdapter, visit: Visit, worker: str) -> str:
     """The worker's ``UC...`` id, read from their channel page (the API takes ids only)."""
     url = f"{adapter.data['base_url']}/{worker}"
-    channel = _channel_page(adapter, page, url, f"the worker's YouTube channel {worker}", info)
-    return channel if isinstance(channel, tuple) else channel.channel_id
+    return _channel_page(adapter, visit, url,
+                         f"the worker's YouTube channel {worker}").channel_id
 
 
-def _channel_page(adapter: YouTubeAdapter, page: Page, url: str, what: str,
-                  info: ContextInfo) -> Channel | tuple[Outcome, str]:
-    loaded = adapter._open(page, url, info)
-    if loaded.blocked:
-        return "unknown", f"{loaded.blocked}; {what} could not be checked"
-    if loaded.status == 404:
-        return "fail", f"{what} does not exist"
-    channel = parse_channel(extract_var(loaded.html, adapter.data["page_vars"]["data"]))
+def _channel_page(adapter: YouTubeAdapter, visit: Visit, url: str, what: str) -> Channel:
+    status, html = adapter.open(visit, url, what)
+    if status == 404:
+        raise NotFound(f"{what} does not exist")
+    channel = parse_channel(extract_var(html, adapter.data["page_vars"]["data"]))
     if channel is None or not channel.channel_id:
-        return "unknown", f"layout changed: the channel page {url} names no channel"
+        raise LayoutChanged(f"the channel page {url} names no channel")
     return channel

@@ -99,3 +99,31 @@ def test_x_tiktok_and_instagram_register_their_actions() -> None:
     assert set(InstagramAdapter.handlers) == {"share", "follow", "subscribe", "like", "comment"}
     assert XAdapter.handlers["share"].kinds == ("post",)
     assert InstagramAdapter.handlers["comment"].kinds == ("post",)
+
+
+def test_walls_may_find_their_text_in_any_case() -> None:
+    reddit = platform_model("reddit").walls
+    page = Seen(status=200, text="<h1>WHOA THERE, PARDNER!</h1>")
+    assert Walls(reddit).match(page) is None
+    assert Walls(reddit, any_case=True).match(page) == ("rate_limit", reddit["rate_limit"].reason)
+    assert Walls(reddit, any_case=True).match(Seen(status=200, text="a post")) is None
+    assert Walls(reddit, any_case=True).walls["login"].reason == reddit["login"].reason
+
+
+def test_youtube_reddit_github_facebook_register_their_actions() -> None:
+    from verifier.platforms.facebook import FacebookAdapter
+    from verifier.platforms.github import GitHubAdapter
+    from verifier.platforms.reddit import RedditAdapter
+    from verifier.platforms.youtube import YouTubeAdapter
+
+    assert set(YouTubeAdapter.handlers) == {"like", "comment", "subscribe", "follow"}
+    assert YouTubeAdapter.handlers["like"].kinds == ("post",)
+    assert set(RedditAdapter.handlers) == {"comment", "signup", "follow", "subscribe", "like",
+                                           "join"}
+    assert set(GitHubAdapter.handlers) == {"follow", "subscribe", "like", "comment", "join",
+                                           "signup"}
+    assert GitHubAdapter.handlers["like"].kinds == ("repo",)
+    assert set(FacebookAdapter.handlers) == {"follow", "subscribe", "comment", "join", "like",
+                                             "share"}
+    assert not any(h.session for a in (YouTubeAdapter, RedditAdapter, GitHubAdapter,
+                                       FacebookAdapter) for h in a.handlers.values())
