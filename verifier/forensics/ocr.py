@@ -43,6 +43,7 @@ from verifier.forensics.ocr_api import (
     TesseractApi,
     tesserocr,
 )
+from verifier.forensics.ocr_columns import Gutter, find_gutters
 from verifier.forensics.ocr_regions import (
     CROP_PAD,
     REREAD_BELOW,
@@ -55,6 +56,7 @@ from verifier.forensics.textmatch import ScriptCounts, script_counts
 DARK_MEAN = 110  # mean luminance under which a screenshot is taken for dark mode
 UPSCALE_BELOW_WIDTH = 1600  # narrower images are read at 2x
 MAX_OCR_PIXELS = 24_000_000  # upscaling stops here: memory and time grow with area
+MIN_GLYPH = 5  # pixels: a word boxed shorter than this is a speck, not text
 REREAD_GAIN = 15  # a re-read handle must be this much surer than the page pass
 MEMO_SIZE = 8  # read_auto results kept, so the checks of one proof share one read
 _TESSDATA_DIRS = ("/usr/share/tesseract-ocr/5/tessdata", "/usr/share/tesseract-ocr/4.00/tessdata",
@@ -74,6 +76,7 @@ class OcrResult:
     seconds: float
     inverted: bool = False  # read as dark mode
     engine: str = ""
+    gutters: tuple[Gutter, ...] = ()  # page columns' gutters, in the screenshot's pixels
 
     @property
     def mean_confidence(self) -> float:
@@ -105,6 +108,10 @@ class _Prepared:
     def buttons(self) -> list[Region]:
         """Found once, shared by the English read, the language probe and the final read."""
         return find_buttons(self.gray)
+
+    @cached_property
+    def gutters(self) -> tuple[Gutter, ...]:
+        return find_gutters(self.gray)
 
 
 def prepare(image: Image.Image) -> _Prepared:
@@ -183,6 +190,7 @@ class OcrEngine:
         scale = prep.scale if upscaled else 1.0
         text, page_words = api.read(prep.big if upscaled else prep.gray, PSM_AUTO)
         page_words = [_rescale(w, scale, (0, 0)) for w in page_words]
+        text, page_words = _drop_specks(text, page_words)
         text, page_words = _reread_handles(api, prep.gray, text, page_words)
         texts.append(text.strip())
         words += page_words
@@ -196,7 +204,8 @@ class OcrEngine:
                     texts.append(" ".join(w.text for w in kept))
                     words += [replace(_from_crop(w, button), line=-n) for w in kept]
         return OcrResult("\n".join(t for t in texts if t) + "\n", tuple(words), langs,
-                         time.perf_counter() - started, prep.inverted, self.backend)
+                         time.perf_counter() - started, prep.inverted, self.backend,
+                         prep.gutters)
 
     def read_auto(self, image: Image.Image) -> OcrResult:
         """``_read_auto``, remembered for the last ``MEMO_SIZE`` images (by pixel digest).
@@ -337,13 +346,16 @@ def _already_read(button: Region, words: list[OcrWord]) -> bool:
 
     Every word inside must be sure, not just one: on YouTube's grey Bengali
     "সাবস্ক্রাইব করা হয়েছে" the page pass reads "করা" at 96 % and the rest as
-    "সাবস্ত্রাইব ... ATS" under 52 %, and the state word is lost.
+    "সাবস্ত্রাইব ... ATS" under 52 %, and the state word is lost.  And a button is
+    one line: read as two, it was misread (X's filled Bengali "অনুসরণ করুন" as
+    "রণ করুন" at 96 % over "৩৮৮)", its first word taken for digits).
     """
     inside = [word for word in words
               if button.holds(word.box[0] + word.box[2] / 2, word.box[1] + word.box[3] / 2)
               and any(ch.isalnum() for ch in word.text)]
     return any(w.confidence >= 80 and len(w.text) >= 3 for w in inside) and all(
-        w.confidence >= 60 for w in inside if len(w.text) >= 2)
+        w.confidence >= 60 for w in inside if len(w.text) >= 2) and len(
+        {w.line for w in inside}) == 1
 
 
 def _reread_handles(api: TesseractApi, gray: Image.Image, text: str, words: list[OcrWord]
@@ -377,6 +389,25 @@ def _reread_handles(api: TesseractApi, gray: Image.Image, text: str, words: list
         cursor = at + len(word.text)
     out.append(text[cursor:])
     return "".join(out), [better.get(n, w) for n, w in enumerate(words)]
+
+
+def _drop_specks(text: str, words: list[OcrWord]) -> tuple[str, list[OcrWord]]:
+    """The page text without letters or digits read from a speck under ``MIN_GLYPH``
+    pixels tall: no legible glyph is that small, and a "4" read off an avatar's rim
+    beside X's "Following" made the button a counter ("4 ( Following )")."""
+    out, kept, cursor = [], [], 0
+    for word in words:
+        at = text.find(word.text, cursor)
+        if at < 0:
+            kept.append(word)
+            continue
+        speck = word.box[3] < MIN_GLYPH and any(ch.isalnum() for ch in word.text)
+        out.append(text[cursor:at] + ("" if speck else word.text))
+        cursor = at + len(word.text)
+        if not speck:
+            kept.append(word)
+    out.append(text[cursor:])
+    return "".join(out), kept
 
 
 def _from_crop(word: OcrWord, region: Region) -> OcrWord:

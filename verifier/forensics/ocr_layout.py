@@ -5,9 +5,10 @@ buttons (often in the opposite state), a sidebar, the logged-in account in
 its switcher.  Text alone cannot tell the target's "Following" from a
 suggestion's; the word boxes can.  ``word_spans`` maps offsets of
 ``OcrResult.text`` back to the words Tesseract boxed, so a match has a box,
-and ``owner`` says which account a button belongs to: the one on its row
-(a suggestion's button sits beside or under that suggestion's ``@handle``),
-anything under a suggestions heading, otherwise the nearest target mention.
+and ``owner`` says which account a button belongs to: among the accounts in
+its page column (``ocr_columns``), the one on its row (a suggestion's button
+sits beside or under that suggestion's ``@handle``), anything under a
+suggestions heading, otherwise the nearest target mention.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from verifier.forensics.ocr import OcrResult
+from verifier.forensics.ocr_columns import Gutter, apart
 
 Box = tuple[int, int, int, int]  # left, top, right, bottom
 
@@ -85,18 +87,41 @@ def on_row(button: Placed, account: Placed, width: int) -> bool:
     return (level and gx <= 0.35 * width) or under
 
 
-def under_heading(button: Placed, heading: Placed, height: int) -> bool:
-    """Below a suggestions heading ("Who to follow") and in its column."""
-    column = (heading.box[0] - 24, heading.box[0] + max(heading.box[2] - heading.box[0], 320))
+def under_heading(button: Placed, heading: Placed, size: tuple[int, int]) -> bool:
+    """Below a suggestions heading ("Who to follow") and in its column.
+
+    A phone (a portrait screenshot) shows one column: the buttons at the right
+    edge of a suggestions list are the list's, however wide the screen, even
+    where OCR read no ``@handle`` beside them.
+    """
+    width, height = size
+    right = width if height > 1.3 * width else heading.box[0] + max(
+        heading.box[2] - heading.box[0], 320)
+    column = (heading.box[0] - 24, right)
     beside = column[0] <= (button.box[0] + button.box[2]) / 2 <= column[1]
     return beside and heading.box[1] < button.box[1] <= heading.box[3] + 0.6 * height
 
 
+def in_column(button: Placed, accounts: list[Placed], gutters: tuple[Gutter, ...]
+              ) -> list[Placed]:
+    """The accounts on the button's side of every gutter (its page column)."""
+    return [a for a in accounts if not apart(button.box, a.box, gutters)]
+
+
 def owned_by_target(button: Placed, targets: list[Placed], others: list[Placed],
-                    headings: list[Placed], size: tuple[int, int]) -> bool | None:
+                    headings: list[Placed], size: tuple[int, int],
+                    gutters: tuple[Gutter, ...] = ()) -> bool | None:
     """True: the target's own button; False: another account's (a suggestion, a
-    sidebar row); None: no account is near enough to say (no target was read)."""
-    width, height = size
+    sidebar row); None: no account is near enough to say (no target was read).
+
+    Only accounts in the button's page column count, when that column shows
+    any: a sidebar's row never owns the main column's button, however level
+    with it.  A column of buttons alone (a list's right edge) is no column.
+    """
+    width = size[0]
+    mine, theirs = in_column(button, targets, gutters), in_column(button, others, gutters)
+    if mine or theirs:
+        targets, others = mine, theirs
     near_target = [t for t in targets if on_row(button, t, width)]
     rows = [o for o in others if on_row(button, o, width)]
     if rows:
@@ -106,6 +131,6 @@ def owned_by_target(button: Placed, targets: list[Placed], others: list[Placed],
         return min(distance(button.box, t.box) for t in near_target) <= best_other
     if near_target:
         return True
-    if any(under_heading(button, h, height) for h in headings):
+    if any(under_heading(button, h, size) for h in headings):
         return False
     return True if targets else None

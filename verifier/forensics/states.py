@@ -13,7 +13,15 @@ from typing import Literal
 import yaml
 
 from verifier.forensics.ocr import OcrResult
-from verifier.forensics.ocr_layout import Box, Placed, distance, owned_by_target, place, word_spans
+from verifier.forensics.ocr_layout import (
+    Box,
+    Placed,
+    distance,
+    in_column,
+    owned_by_target,
+    place,
+    word_spans,
+)
 from verifier.forensics.textmatch import Match, find_all, find_phrase, normalize, same_handle
 
 STATE_WORDS_FILE = Path(__file__).parents[1] / "platforms" / "data" / "state_words.yaml"
@@ -256,11 +264,12 @@ def target_state(result: OcrResult, action: str, size: tuple[int, int],
         if box is None:  # not boxed (should not happen): judged as text alone
             mine.append((float("inf"), hit))
             continue
-        owner = owned_by_target(box, targets, others, headings, size)
+        owner = owned_by_target(box, targets, others, headings, size, result.gutters)
         if owner is False:
             foreign.append(hit)
             continue
-        near = min((distance(box.box, t.box) for t in targets), default=float("inf"))
+        near = min((distance(box.box, t.box) for t in in_column(box, targets, result.gutters)
+                    or targets), default=float("inf"))
         mine.append((near, hit))
     if not mine:
         return StateReading(None), foreign
