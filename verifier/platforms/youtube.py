@@ -207,9 +207,11 @@ class YouTubeAdapter(Adapter):
             verdict = self._video_problem(loaded, target, info)
             if isinstance(verdict, tuple):
                 return Check(name=name, outcome=verdict[0], detail=verdict[1], evidence=evidence)
+            player = parse_player(extract_var(loaded.html, self.data["page_vars"]["player"]))
         return Check(name=name, outcome="skipped", evidence=evidence,
                      detail=f"YouTube likes are private: nobody but the worker can see them; "
-                            f"the video exists: \u201c{verdict}\u201d")
+                            f"the video exists: \u201c{verdict}\u201d"
+                     ).owned_by(player.author if player else None)
 
     def _video_problem(self, loaded: Loaded, target: Target,
                        info: ContextInfo) -> tuple[Outcome, str] | str:

@@ -48,17 +48,19 @@ def check_subscribe(adapter: YouTubeAdapter, name: str, worker: str, target: Tar
             return Check(name=name, outcome=channel[0], detail=channel[1], evidence=evidence)
         subscriber = _worker_channel(adapter, page, worker, info)
         adapter._screenshot(page, env, evidence)
+        # The channel's title is what a screenshot of the video or channel shows.
         if isinstance(subscriber, tuple):
             return Check(name=name, outcome=subscriber[0], detail=subscriber[1],
-                         evidence=evidence)
+                         evidence=evidence).owned_by(channel.title)
         if not key:
             return adapter.unknown(name, (
                 "no YouTube Data API key is configured (VERIFIER_YOUTUBE_API_KEY): since "
                 "YouTube removed the channels tab (2023) only the Data API shows whom a "
-                "channel subscribes to"), evidence)
+                "channel subscribes to"), evidence).owned_by(channel.title)
         outcome, detail = _ask_api(adapter, page, worker, subscriber, channel, key, info,
                                    env, evidence)
-    return Check(name=name, outcome=outcome, detail=detail, evidence=evidence)
+    return Check(name=name, outcome=outcome, detail=detail,
+                 evidence=evidence).owned_by(channel.title)
 
 
 def _ask_api(adapter: YouTubeAdapter, page: Page, worker: str, subscriber: str,
