@@ -371,3 +371,7 @@ def test_a_video_targets_screenshot_is_judged_by_its_channels_name(yt, shared_po
     assert state.outcome == "pass" and "Acme Bangladesh" in state.detail, state.detail
     assert "owner" not in json.dumps(verdict.to_json())  # the verdict keeps its shape
     assert verdict.status == "approved", verdict.reasons
+    verdict = yt.verify(with_shot("p2", "karim_bd", watch_page(shared_pool, False, "karim_bd",
+                                                               "en", False)))
+    state = next(c for c in verdict.checks if c.name == "proof.state")
+    assert state.outcome == "fail" and verdict.status != "approved", state.detail
