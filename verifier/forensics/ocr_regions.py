@@ -65,6 +65,13 @@ class Region:
         return (self.left <= x <= self.left + self.width
                 and self.top <= y <= self.top + self.height)
 
+    def ink_columns(self) -> list[float]:
+        """The screenshot x of every crop column holding the label's ink (text, icons)."""
+        arr = np.asarray(self.image.convert("L"), dtype=np.int16)
+        paper = int(np.bincount(arr.ravel(), minlength=256).argmax())
+        columns = np.flatnonzero((np.abs(arr - paper) > 48).any(axis=0))
+        return [self.left + (c - CROP_PAD) / self.factor for c in columns]
+
 
 def find_buttons(gray: Image.Image) -> list[Region]:
     """Crops of button-like shapes, flattened and ready to read as one line.
@@ -97,7 +104,10 @@ def find_buttons(gray: Image.Image) -> list[Region]:
             button = _button(arr, labels[sl] == index, sl, outline)
             if button is None:
                 continue
-            if outline:  # a ring replaces what was found inside it (its text, an icon)
+            if contrast < BUTTON_PASSES[0][0]:
+                # A ring, or a light pill, replaces what was found inside it: its text
+                # or an icon (a Devanagari or Bengali word, joined by its headstroke,
+                # passes for a small solid button at the first pass).
                 found = [b for b in found if not button.encloses(b)]
             if not any(button.overlaps(b) for b in found):
                 found.append(button)
