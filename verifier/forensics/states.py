@@ -105,10 +105,11 @@ def _mask(text: str, phrases: tuple[str, ...]) -> str:
 
 
 _SAME_SHAPE = frozenset("cosuvwxz")  # lower and upper case differ only in size
-# What icons beside a state word read as: a chevron as "৮", "v" or "V", a bell as "@" or "&".
-_GLUED_GLYPH = re.compile(r"(?<=[\u0980-\u09FF\u0900-\u097F])[\u09EE\u09ED\u096E\u096D]"
+# What icons beside a state word read as: a chevron as "৮", "৭", "৬" (and the Devanagari
+# digits of that shape), "v" or "V"; a bell as "@" or "&".
+_GLUED_GLYPH = re.compile(r"(?<=[\u0980-\u09FF\u0900-\u097F])[\u09EC-\u09EE\u096C-\u096E]"
                           r"(?=\s|$)")
-_ICON_TOKEN = re.compile(r"[\u09EE\u09ED\u096E\u096D8vV&@©*•~^<>›»‹«]")
+_ICON_TOKEN = re.compile(r"[\u09EC-\u09EE\u096C-\u096E8vV&@©*•~^<>›»‹«]")
 
 
 def _line_of(text: str, start: int, end: int) -> tuple[int, str]:

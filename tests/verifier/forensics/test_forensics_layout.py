@@ -190,6 +190,8 @@ def test_genuine_switcher_and_bare_names_still_pass(
     ("& সাবস্তরাইব করা হয়েছে V", "subscribe", "positive"),
     ("সাবস্তরাইব করুন", "subscribe", "negative"),
     ("@ subscribed v", "subscribe", "positive"),
+    # the chevron read as "৬" (YouTube channel, bn phone; failed before)
+    ("@ সাবস্ত্রাইব করা হয়েছে ৬", "subscribe", "positive"),
     # unchanged: counts, prose, a toast with the same ending
     ("Following 573", "follow", None),
     ("48 সাবস্ক্রাইব করা হয়েছে", "subscribe", None),
