@@ -31,8 +31,10 @@ from scipy import ndimage
 MAX_BUTTONS = 24
 # (contrast to the page background, outlines only (diagonal neighbours joined)):
 # solid pills, faint outlines, then light pills (YouTube's grey "Subscribed" on
-# white, 13-40 levels off the page) that the first pass cannot see.
-BUTTON_PASSES = ((48, False), (20, True), (20, False))
+# white, 13-40 levels off the page) that the first pass cannot see, and fainter
+# grey pills still (Instagram's #efefef "फ़ॉलो कर रहे हैं" on white, 16 levels off,
+# less after JPEG): their text alone was taken for buttons, and lost its words.
+BUTTON_PASSES = ((48, False), (20, True), (20, False), (11, False))
 RING_FILL = 0.5  # an outline's own pixels cover at most this share of the shape it encloses
 CROP_PAD = 10  # pixels of button colour around a crop: Tesseract misses text touching the edge
 # Handle re-reads

@@ -116,6 +116,8 @@ APP_CASES = [
     ("youtube_watch", "hi", False, True, False, 70, "negative"),
     ("youtube_watch", "hi", True, True, False, 69, "negative"),
     ("tiktok", "bn", True, True, False, 69, "negative"),  # passed before: kept
+    # Failed before: Instagram's faint grey Hindi pill (16 levels off white, JPEG 60)
+    ("instagram", "hi", False, True, True, 60, "positive"),
     # X post: a like is a heart; the replies' hearts and "Who to follow" say nothing
     ("x_post", "en", True, False, True, None, None),
     ("x_post", "bn", False, True, False, 80, None),
