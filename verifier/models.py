@@ -11,7 +11,7 @@ import json
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from verifier.handles import handle_problem
 from verifier.settings import Settings
@@ -86,6 +86,19 @@ class Check(BaseModel):
     outcome: Outcome
     detail: str = ""
     evidence: list[str] = Field(default_factory=list)
+    # The name the target's page shows for its owner, learned by a live check (a
+    # video's channel title): the screenshot checks look for it where the URL names
+    # no account.  Private, so never stored or sent: the verdict keeps its shape.
+    _shown_owner: str | None = PrivateAttr(default=None)
+
+    @property
+    def shown_owner(self) -> str | None:
+        return self._shown_owner
+
+    def owned_by(self, name: str | None) -> Check:
+        """This check, recording the owner's shown name (blank names are none)."""
+        self._shown_owner = name.strip() if name and name.strip() else None
+        return self
 
 
 class Moderation(BaseModel):

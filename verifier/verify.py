@@ -56,6 +56,14 @@ def sandbox_web_hosts(sandbox: str) -> frozenset[str]:
 _NAME = re.compile(r"@?[A-Za-z0-9_.-]+")
 
 
+def owner_shown(proof: Proof, earlier: list[Check]) -> str | None:
+    """The name the live check saw the target's owner shown by (a video's channel
+    title): a watch page names the channel, never its ``@handle``, so the
+    screenshot checks look for this name and place the state beside it."""
+    live = next((c for c in earlier if c.name == f"live.{proof.task.action}"), None)
+    return live.shown_owner if live else None
+
+
 def shown_name(target: Target) -> str | None:
     """The name a screenshot of the target shows: the post's author when the URL
     names it, else an account's or group's handle. Never a post id, an app
@@ -247,12 +255,13 @@ class Verifier:
         loaded: list[LoadedImage | ImageProblem] = load_screenshots(
             shots, self.settings, self.guard)
         target_handle = shown_name(target) if target else None
+        target_name = owner_shown(proof, earlier or [])
         checks: list[Check] = []
 
         def screenshots() -> list[Check]:
             try:
                 return screenshot_checks(proof, loaded, self.ocr, self.evidence,
-                                         target_handle, None)
+                                         target_handle, target_name)
             except Exception as exc:
                 log.exception("screenshot checks crashed for %s", proof.id)
                 return [Check(name="proof.screenshot", outcome="unknown",

@@ -58,6 +58,9 @@ UPSCALE_BELOW_WIDTH = 1600  # narrower images are read at 2x
 MAX_OCR_PIXELS = 24_000_000  # upscaling stops here: memory and time grow with area
 MIN_GLYPH = 5  # pixels: a word boxed shorter than this is a speck, not text
 REREAD_GAIN = 15  # a re-read handle must be this much surer than the page pass
+# Ink outside the page pass's words wider than this (in button heights, letters
+# apart by at most UNREAD_GAP) is a word it missed: the button is read again.
+UNREAD_INK, UNREAD_GAP = 0.4, 0.3
 MEMO_SIZE = 8  # read_auto results kept, so the checks of one proof share one read
 _TESSDATA_DIRS = ("/usr/share/tesseract-ocr/5/tessdata", "/usr/share/tesseract-ocr/4.00/tessdata",
                   "/usr/share/tessdata", "/usr/local/share/tessdata",
@@ -196,7 +199,7 @@ class OcrEngine:
         words += page_words
         if buttons:
             for n, button in enumerate(prep.buttons, 1):
-                if _already_read(button, words):
+                if _already_read(button, words, indic=langs != "eng"):
                     continue
                 _, crop_words = api.read(button.image, PSM_SINGLE_LINE)
                 kept = _button_words(crop_words)
@@ -248,6 +251,10 @@ class OcrEngine:
             if probe is None:
                 return first
             _, words = self._api("+".join(["eng", *indic])).read(probe, PSM_AUTO)
+            if not words and probe is not prep.gray:
+                # Tesseract's layout pass can find no text at all in the stacked sheet
+                # (crops of buttons and card edges): the whole screenshot then.
+                _, words = self._api("+".join(["eng", *indic])).read(prep.gray, PSM_AUTO)
             # Pictures read as scattered unsure Indic letters; real text reads confidently.
             counts = script_counts(" ".join(w.text for w in words if w.confidence >= 60))
             if counts.bengali + counts.devanagari < max(5, 0.4 * counts.latin):
@@ -335,13 +342,24 @@ def _button_words(words: list[OcrWord]) -> list[OcrWord]:
 
     Unsure words (under 40) are noise in general, but not beside a sure one: a
     button is one label, and dropping its garbled first word turns YouTube's
-    "সাবস্ক্রাইব করা হয়েছে" (the conjunct read at 34 %) into "করা হয়েছে".
+    "সাবস্ক্রাইব করা হয়েছে" (the conjunct read at 34 %) into "করা হয়েছে".  Beside
+    a sure Bengali or Hindi word, a long word in those scripts is kept at any
+    confidence: Tesseract's confidence on conjuncts says little.
     """
     sure = any(w.confidence >= 80 and len(w.text) >= 2 for w in words)
-    return [w for w in words if w.confidence >= (20 if sure else 40)]
+    indic = sure and any(w.confidence >= 80 and _indic(w.text) for w in words)
+    return [w for w in words if w.confidence >= (20 if sure else 40)
+            or (indic and len(w.text) >= 4 and _indic(w.text))]
 
 
-def _already_read(button: Region, words: list[OcrWord]) -> bool:
+def _indic(text: str) -> bool:
+    """All Bengali or Devanagari: a long word of the script a sure word of the button is
+    in (Tesseract gives "সাবস্ক্রাইব" 9 % beside "করুন" at 96 %, read right)."""
+    return bool(text) and (all("\u0980" <= ch <= "\u09ff" for ch in text)
+                           or all("\u0900" <= ch <= "\u097f" for ch in text))
+
+
+def _already_read(button: Region, words: list[OcrWord], indic: bool = False) -> bool:
     """The page pass read this shape's text confidently: no second look needed.
 
     Every word inside must be sure, not just one: on YouTube's grey Bengali
@@ -349,13 +367,32 @@ def _already_read(button: Region, words: list[OcrWord]) -> bool:
     "সাবস্ত্রাইব ... ATS" under 52 %, and the state word is lost.  And a button is
     one line: read as two, it was misread (X's filled Bengali "অনুসরণ করুন" as
     "রণ করুন" at 96 % over "৩৮৮)", its first word taken for digits).
+    It must also cover the label: the page pass can read "सब्सक्राइब" surely and
+    drop "करें" beside it (a Hindi pill at JPEG quality), so where ink as wide
+    as a word (text or an icon) lies outside the words read, the shape is read
+    again.  Only in a read with Bengali or Hindi models (``indic``): the English
+    pass only picks the languages, and its re-reads of Indic buttons are Latin
+    garbage that drowns the language probe.
     """
     inside = [word for word in words
               if button.holds(word.box[0] + word.box[2] / 2, word.box[1] + word.box[3] / 2)
               and any(ch.isalnum() for ch in word.text)]
-    return any(w.confidence >= 80 and len(w.text) >= 3 for w in inside) and all(
+    sure = any(w.confidence >= 80 and len(w.text) >= 3 for w in inside) and all(
         w.confidence >= 60 for w in inside if len(w.text) >= 2) and len(
         {w.line for w in inside}) == 1
+    if not sure or not indic:
+        return sure
+    missed = [x for x in button.ink_columns()
+              if not any(w.box[0] - 2 <= x <= w.box[0] + w.box[2] + 2 for w in inside)]
+    run_start = previous = None
+    for x in missed:
+        if previous is None or x - previous > UNREAD_GAP * button.height:
+            run_start = x
+        previous = x
+        assert run_start is not None
+        if x - run_start > UNREAD_INK * button.height:
+            return False
+    return True
 
 
 def _reread_handles(api: TesseractApi, gray: Image.Image, text: str, words: list[OcrWord]

@@ -134,3 +134,30 @@ def owned_by_target(button: Placed, targets: list[Placed], others: list[Placed],
     if any(under_heading(button, h, size) for h in headings):
         return False
     return True if targets else None
+
+
+def segment(text: str, spans: list[tuple[int, int, Box]], start: int, end: int
+            ) -> tuple[int, int] | None:
+    """The part of ``start:end``'s OCR line that sits together on the screenshot: the
+    line's words split where a gap wider than about one and a half word heights
+    parts them (a name at the left, its button at the right, a count and the button
+    beside it are one OCR line but separate things).  (lo, hi) offsets of the text;
+    None when the span is not boxed."""
+    lo = text.rfind("\n", 0, start) + 1
+    hi = text.find("\n", end)
+    hi = len(text) if hi < 0 else hi
+    words = [(s, e, b) for s, e, b in spans if s >= lo and e <= hi]
+    if not any(s < end and e > start for s, e, _ in words):
+        return None
+    groups: list[list[tuple[int, int, Box]]] = []
+    for word in words:
+        if groups:
+            last = groups[-1][-1][2]
+            gap = word[2][0] - last[2]
+            tall = max(last[3] - last[1], word[2][3] - word[2][1], 8)
+            if gap <= 1.5 * tall:
+                groups[-1].append(word)
+                continue
+        groups.append([word])
+    touched = [g for g in groups if any(s < end and e > start for s, e, _ in g)]
+    return min(touched[0][0][0], start), max(touched[-1][-1][1], end)

@@ -31,8 +31,10 @@ from scipy import ndimage
 MAX_BUTTONS = 24
 # (contrast to the page background, outlines only (diagonal neighbours joined)):
 # solid pills, faint outlines, then light pills (YouTube's grey "Subscribed" on
-# white, 13-40 levels off the page) that the first pass cannot see.
-BUTTON_PASSES = ((48, False), (20, True), (20, False))
+# white, 13-40 levels off the page) that the first pass cannot see, and fainter
+# grey pills still (Instagram's #efefef "फ़ॉलो कर रहे हैं" on white, 16 levels off,
+# less after JPEG): their text alone was taken for buttons, and lost its words.
+BUTTON_PASSES = ((48, False), (20, True), (20, False), (11, False))
 RING_FILL = 0.5  # an outline's own pixels cover at most this share of the shape it encloses
 CROP_PAD = 10  # pixels of button colour around a crop: Tesseract misses text touching the edge
 # Handle re-reads
@@ -64,6 +66,13 @@ class Region:
     def holds(self, x: float, y: float) -> bool:
         return (self.left <= x <= self.left + self.width
                 and self.top <= y <= self.top + self.height)
+
+    def ink_columns(self) -> list[float]:
+        """The screenshot x of every crop column holding the label's ink (text, icons)."""
+        arr = np.asarray(self.image.convert("L"), dtype=np.int16)
+        paper = int(np.bincount(arr.ravel(), minlength=256).argmax())
+        columns = np.flatnonzero((np.abs(arr - paper) > 48).any(axis=0))
+        return [self.left + (c - CROP_PAD) / self.factor for c in columns]
 
 
 def find_buttons(gray: Image.Image) -> list[Region]:
@@ -97,7 +106,10 @@ def find_buttons(gray: Image.Image) -> list[Region]:
             button = _button(arr, labels[sl] == index, sl, outline)
             if button is None:
                 continue
-            if outline:  # a ring replaces what was found inside it (its text, an icon)
+            if contrast < BUTTON_PASSES[0][0]:
+                # A ring, or a light pill, replaces what was found inside it: its text
+                # or an icon (a Devanagari or Bengali word, joined by its headstroke,
+                # passes for a small solid button at the first pass).
                 found = [b for b in found if not button.encloses(b)]
             if not any(button.overlaps(b) for b in found):
                 found.append(button)

@@ -20,6 +20,7 @@ from verifier.forensics.ocr_layout import (
     in_column,
     owned_by_target,
     place,
+    segment,
     word_spans,
 )
 from verifier.forensics.textmatch import Match, find_all, find_phrase, normalize, same_handle
@@ -72,6 +73,17 @@ def _load_headings(path: Path = STATE_WORDS_FILE) -> tuple[str, ...]:
 SUGGESTION_HEADINGS = _load_headings()
 
 
+def _load_companions(path: Path = STATE_WORDS_FILE) -> tuple[str, ...]:
+    """Words of the buttons that sit beside a profile's own state button (Message)."""
+    with path.open(encoding="utf-8") as fh:
+        data = yaml.safe_load(fh)
+    found = data.get("button_companions") or {}
+    return tuple(str(w) for lang in LANGS for w in found.get(lang, []))
+
+
+BUTTON_COMPANIONS = _load_companions()
+
+
 @dataclass(frozen=True)
 class StateReading:
     state: Literal["positive", "negative"] | None
@@ -94,10 +106,11 @@ def _mask(text: str, phrases: tuple[str, ...]) -> str:
 
 
 _SAME_SHAPE = frozenset("cosuvwxz")  # lower and upper case differ only in size
-# What icons beside a state word read as: a chevron as "৮", "v" or "V", a bell as "@" or "&".
-_GLUED_GLYPH = re.compile(r"(?<=[\u0980-\u09FF\u0900-\u097F])[\u09EE\u09ED\u096E\u096D]"
+# What icons beside a state word read as: a chevron as "৮", "৭", "৬" (and the Devanagari
+# digits of that shape), "v" or "V"; a bell as "@" or "&".
+_GLUED_GLYPH = re.compile(r"(?<=[\u0980-\u09FF\u0900-\u097F])[\u09EC-\u09EE\u096C-\u096E]"
                           r"(?=\s|$)")
-_ICON_TOKEN = re.compile(r"[\u09EE\u09ED\u096E\u096D8vV&@©*•~^<>›»‹«]")
+_ICON_TOKEN = re.compile(r"[\u09EC-\u09EE\u096C-\u096E8vV&@©*•~^<>›»‹«]")
 
 
 def _line_of(text: str, start: int, end: int) -> tuple[int, str]:
@@ -106,21 +119,31 @@ def _line_of(text: str, start: int, end: int) -> tuple[int, str]:
     return lo, text[lo:hi if hi >= 0 else len(text)]
 
 
-def _is_label(snippet: str, text: str = "", start: int = 0) -> bool:
+def _is_label(snippet: str, text: str = "", start: int = 0,
+              part: tuple[int, int] | None = None) -> bool:
     """Buttons are capitalised ("Follow", "FOLLOW"); "follow" inside a sentence is prose.
 
     OCR reads a capital whose small form has the same shape ("S", "C", "O") as
     small now and then: on a line that holds little but the word (a button and
-    its icons), that is still the button.
+    its icons), that is still the button.  Where the word boxes are known
+    (``part``: the word's own segment of its OCR line), a word standing apart
+    from the rest of its line with nothing but icons beside it ("Acme
+    Bangladesh    @ subscribed v") is a button, whatever case OCR read.
     """
     first = next((ch for ch in snippet if ch.isalpha()), "")
     if not first.islower():
         return True
-    if first not in _SAME_SHAPE or not text:
+    if not text:
         return False
     lo, line = _line_of(text, start, start + len(snippet))
-    rest = line[:start - lo] + line[start - lo + len(snippet):]
-    return sum(ch.isalnum() for ch in rest) <= 3
+    if part is not None and (part[1] - part[0]) < len(line.strip()):
+        rest = text[part[0]:start].split() + text[start + len(snippet):part[1]].split()
+        if all(len(tok) == 1 and _ICON_TOKEN.fullmatch(tok) for tok in rest):
+            return True
+    if first not in _SAME_SHAPE:
+        return False
+    rest_text = line[:start - lo] + line[start - lo + len(snippet):]
+    return sum(ch.isalnum() for ch in rest_text) <= 3
 
 
 def _icon_digits(line: str, offset: int, length: int) -> set[int]:
@@ -134,24 +157,48 @@ def _icon_digits(line: str, offset: int, length: int) -> set[int]:
     return out
 
 
-def _is_counter(text: str, match: Match) -> bool:
+def _is_counter(text: str, match: Match,
+                spans: list[tuple[int, int, Box]] | None = None) -> bool:
     """A state word beside a number or another counter label is a counter, not a button.
 
     A lone glyph next to the word is an icon, not a number: YouTube's chevron
-    after "সাবস্ক্রাইব করা হয়েছে" reads as the Bengali digit "৮".
+    after "সাবস্ক্রাইব করা হয়েছে" reads as the Bengali digit "৮".  Where the
+    word boxes are known (``spans``), a number counts only in the word's own
+    segment of the line: "48K subscribers" at the left and "Subscribe" at the
+    right are one OCR line but a count and a button.  A label elsewhere on the
+    line counts unless it has its own number (a row of tabs, "Followers
+    Following", is no button either).
     """
-    start, line = _line_of(text, match.start, match.end)
+    lo, line = _line_of(text, match.start, match.end)
+    part = segment(text, spans, match.start, match.end) if spans else None
+    start, own = (part[0], text[part[0]:part[1]]) if part else (lo, line)
     offset = match.start - start
-    icons = _icon_digits(line, offset, match.end - match.start)
-    if any(ch.isdigit() and i not in icons for i, ch in enumerate(line)):
+    icons = _icon_digits(own, offset, match.end - match.start)
+    if any(ch.isdigit() and i not in icons for i, ch in enumerate(own)):
         return True
-    above = [ln for ln in text[:start].splitlines() if ln.strip()][-1:]
-    if above and all(_NUMBER.fullmatch(tok) for tok in above[0].split()):
+    above = [ln for ln in text[:lo].splitlines() if ln.strip()][-1:]
+    if above and all(_NUMBER.fullmatch(tok) for tok in above[0].split()) \
+            and not _beside_companion(text, match):
         return True  # labels under a row of counts: "168 72" over "Followers Following"
-    return any(
-        m.end <= offset or m.start >= offset + (match.end - match.start)
-        for label in STAT_LABELS for m in find_all(line, label)
-    )
+    a, b = match.start - lo, match.end - lo
+    for label in STAT_LABELS:
+        for m in find_all(line, label):
+            if a < m.end and m.start < b:
+                continue
+            theirs = segment(text, spans, lo + m.start, lo + m.end) if spans else None
+            if theirs is None or (part is not None and theirs == part) or \
+                    not any(ch.isdigit() for ch in text[theirs[0]:theirs[1]]):
+                return True
+    return False
+
+
+def _beside_companion(text: str, match: Match) -> bool:
+    """A state word on one line with another button's word ("Following  Message") is
+    a row of buttons, not the labels under a row of counts."""
+    lo, line = _line_of(text, match.start, match.end)
+    a, b = match.start - lo, match.end - lo
+    return any(m.end <= a or m.start >= b
+               for word in BUTTON_COMPANIONS for m in find_all(line, word))
 
 
 def _levenshtein(a: str, b: str) -> int:
@@ -192,8 +239,10 @@ def _loose_phrase(text: str, phrase: str) -> list[Match]:
     return found
 
 
-def _state_hits(text: str, action: str) -> list[StateReading]:
-    """Every state word the text shows for ``action`` that reads as a button, in text order."""
+def _state_hits(text: str, action: str, spans: list[tuple[int, int, Box]] | None = None
+                ) -> list[StateReading]:
+    """Every state word the text shows for ``action`` that reads as a button, in text order;
+    with the word boxes (``spans``), judged on the word's own segment of its line."""
     chars = list(_mask(text, EXCLUDED_PHRASES))
     for glyph in _GLUED_GLYPH.finditer(text):
         chars[glyph.start()] = " "
@@ -209,7 +258,9 @@ def _state_hits(text: str, action: str) -> list[StateReading]:
                     if any(m.start < e and m.end > s for s, e in taken):
                         continue
                     snippet = text[m.start:m.end]
-                    if _is_label(snippet, text, m.start) and not _is_counter(clean, m):
+                    part = segment(text, spans, m.start, m.end) if spans else None
+                    if _is_label(snippet, text, m.start, part) \
+                            and not _is_counter(clean, m, spans):
                         taken.append((m.start, m.end))
                         hit = Match(snippet, m.start, m.end, m.score, m.cost)
                         hits.append(StateReading(state, word, hit, lang))
@@ -247,10 +298,10 @@ def target_state(result: OcrResult, action: str, size: tuple[int, int],
     account's counts, positive before negative.
     """
     text = result.text
-    hits = _state_hits(text, action)
+    spans = word_spans(result)
+    hits = _state_hits(text, action, spans)
     if not hits:
         return StateReading(None), []
-    spans = word_spans(result)
     targets = _placed(spans, _target_spans(text, target_handle, target_name))
     others = _placed(spans, [  # the worker has no button of their own to press
         (m.start(), m.end()) for m in AT_HANDLE.finditer(text)

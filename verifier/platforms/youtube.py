@@ -143,7 +143,8 @@ class YouTubeAdapter(Adapter):
             visit.shot()
         return Check(name=name, outcome="skipped", evidence=visit.evidence,
                      detail=f"YouTube likes are private: nobody but the worker can see them; "
-                            f"the video exists: \u201c{video.title or target.key}\u201d")
+                            f"the video exists: \u201c{video.title or target.key}\u201d"
+                     ).owned_by(video.author)
 
     @action("comment", kinds=("post",))
     def check_comment(self, name: str, proof: Proof, target: Target, env: LiveEnv) -> Check:

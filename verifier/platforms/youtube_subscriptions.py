@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 def check_subscribe(adapter: YouTubeAdapter, name: str, worker: str, target: Target,
                     env: LiveEnv) -> Check:
     key = env.settings.youtube_api_key
+    channel = None  # once known, its title is what a screenshot of the channel shows
     with Visit(env, "youtube", record_blocked=False) as visit:
         adapter.consent(visit)
         try:
@@ -38,18 +39,19 @@ def check_subscribe(adapter: YouTubeAdapter, name: str, worker: str, target: Tar
         except Stop as stop:
             visit.shot()
             return Check(name=name, outcome=stop.outcome, detail=stop.detail,
-                         evidence=visit.evidence)
+                         evidence=visit.evidence).owned_by(channel.title if channel else None)
         visit.shot()
         if not key:
             return adapter.unknown(name, (
                 "no YouTube Data API key is configured (VERIFIER_YOUTUBE_API_KEY): since "
                 "YouTube removed the channels tab (2023) only the Data API shows whom a "
-                "channel subscribes to"), visit.evidence)
+                "channel subscribes to"), visit.evidence).owned_by(channel.title)
         try:
             outcome, detail = _ask_api(adapter, visit, worker, subscriber, channel, key)
         except Refused as refused:
             outcome, detail = refused.outcome, refused.detail
-    return Check(name=name, outcome=outcome, detail=detail, evidence=visit.evidence)
+    return Check(name=name, outcome=outcome, detail=detail,
+                 evidence=visit.evidence).owned_by(channel.title)
 
 
 def _ask_api(adapter: YouTubeAdapter, visit: Visit, worker: str, subscriber: str,

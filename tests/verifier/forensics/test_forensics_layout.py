@@ -20,7 +20,8 @@ from tests.realdata import screenshot
 from verifier.browser.pool import BrowserPool
 from verifier.evidence import EvidenceStore
 from verifier.forensics.images import LoadedImage, decode_image
-from verifier.forensics.ocr import OcrEngine
+from verifier.forensics.ocr import OcrEngine, OcrResult
+from verifier.forensics.ocr_api import OcrWord
 from verifier.forensics.screenshots import screenshot_checks
 from verifier.forensics.states import find_state, target_state
 from verifier.models import Proof, parse_proof
@@ -94,6 +95,29 @@ APP_CASES = [
     # YouTube watch page: the channel's pill with bell and chevron, related videos' channels
     ("youtube_watch", "bn", True, False, True, None, "positive"),
     ("youtube_watch", "en", False, True, False, 65, "negative"),
+    # Failed before: YouTube watch page, the button read small on the channel name's
+    # line ("Acme Bangladesh    @ subscribed v"): a word apart with icons is a button
+    ("youtube_watch", "en", False, False, True, None, "positive"),
+    ("youtube_watch", "en", True, False, False, None, "negative"),
+    # Failed before: the button on the count's OCR line ("48K subscribers    Subscribe"),
+    # a count and a button apart on the screenshot
+    ("youtube_watch", "en", False, False, False, None, "negative"),
+    ("youtube_watch", "bn", False, False, True, None, "positive"),
+    # Failed before: TikTok bn, "ফলো করছেন  মেসেজ" under "312 48.2K 1.2M" with the
+    # counters' labels unread: a row of buttons, not labels; the cards' "ফলো করুন" lost
+    ("tiktok", "bn", False, True, True, 85, "positive"),
+    ("tiktok", "bn", True, True, True, 65, "positive"),
+    # Failed before: YouTube's grey Hindi pill on black not read at all (a word of it,
+    # joined by its headstroke, taken for a small button and the pill dropped)
+    ("youtube_watch", "hi", True, False, True, None, "positive"),
+    # Failed before: "সাবস্ক্রাইব" read right at 9 % beside "করুন" at 96 % and dropped
+    ("youtube_watch", "bn", True, False, False, None, "negative"),
+    # Failed before: the page pass read "सब्सक्राइब" surely and not "करें" beside it
+    ("youtube_watch", "hi", False, True, False, 70, "negative"),
+    ("youtube_watch", "hi", True, True, False, 69, "negative"),
+    ("tiktok", "bn", True, True, False, 69, "negative"),  # passed before: kept
+    # Failed before: Instagram's faint grey Hindi pill (16 levels off white, JPEG 60)
+    ("instagram", "hi", False, True, True, 60, "positive"),
     # X post: a like is a heart; the replies' hearts and "Who to follow" say nothing
     ("x_post", "en", True, False, True, None, None),
     ("x_post", "bn", False, True, False, 80, None),
@@ -168,6 +192,8 @@ def test_genuine_switcher_and_bare_names_still_pass(
     ("& সাবস্তরাইব করা হয়েছে V", "subscribe", "positive"),
     ("সাবস্তরাইব করুন", "subscribe", "negative"),
     ("@ subscribed v", "subscribe", "positive"),
+    # the chevron read as "৬" (YouTube channel, bn phone; failed before)
+    ("@ সাবস্ত্রাইব করা হয়েছে ৬", "subscribe", "positive"),
     # unchanged: counts, prose, a toast with the same ending
     ("Following 573", "follow", None),
     ("48 সাবস্ক্রাইব করা হয়েছে", "subscribe", None),
@@ -215,3 +241,50 @@ def test_eval_reports_the_real_screenshots_against_their_manifest() -> None:
                            RealResult("b.png", "rows", "x, y", "all", True)], folder)
     assert "state of the target's own button: 0/1" in text
     assert "every named row read" in text and "BAD a.png" in text
+
+
+def boxed(*lines: list[tuple[str, int, int]]) -> OcrResult:
+    """An OCR result of lines of (word, left, width), each line 40 px under the last,
+    words 14 px high: the word boxes decide what stands apart."""
+    words = [OcrWord(w, 90.0, (left, 40 * n, width, 14), n)
+             for n, line in enumerate(lines) for w, left, width in line]
+    text = "\n".join(" ".join(w for w, _, _ in line) for line in lines)
+    return OcrResult(text, tuple(words), "eng", 0.1)
+
+
+@pytest.mark.parametrize(("line", "action", "state"), [
+    # a word apart from the name, icons beside it: the button, in any case
+    ([("Acme", 80, 40), ("Bangladesh", 126, 90), ("@", 670, 12), ("subscribed", 690, 80),
+      ("v", 780, 8)], "subscribe", "positive"),
+    ([("Acme", 80, 40), ("Bangladesh", 126, 90), ("subscribe", 720, 70)], "subscribe",
+     "negative"),
+    # the same words in a sentence, or with a word beside them in their part: prose
+    ([("Acme", 80, 40), ("Bangladesh", 126, 90), ("subscribed", 222, 80), ("v", 306, 8)],
+     "subscribe", None),
+    ([("Acme", 80, 40), ("you", 600, 30), ("subscribed", 634, 80)], "subscribe", None),
+    # a count and, far from it, the button: the button; right beside it: a counter
+    ([("48K", 86, 22), ("subscribers", 112, 70), ("Subscribe", 720, 72)], "subscribe",
+     "negative"),
+    ([("48K", 86, 22), ("Subscribe", 112, 72)], "subscribe", None),
+    ([("Following", 86, 70), ("573", 400, 30)], "follow", "positive"),
+    ([("573", 86, 30), ("Following", 120, 70)], "follow", None),
+    # a row of tabs stays a row of labels however far apart; a count with its own
+    # number beside the button does not make it one
+    ([("Followers", 86, 70), ("Following", 400, 70)], "follow", None),
+    ([("48K", 86, 22), ("Followers", 112, 70), ("Following", 720, 72)], "follow",
+     "positive"),
+])
+def test_the_word_boxes_say_what_stands_apart(line: list[tuple[str, int, int]], action: str,
+                                              state: str | None) -> None:
+    found, _ = target_state(boxed(line), action, (1280, 800), None, None)
+    assert found.state == state
+
+
+def test_a_row_of_buttons_under_counts_is_not_their_labels() -> None:
+    counts = [("312", 160, 60), ("48.2K", 320, 90), ("1.2M", 490, 76)]
+    buttons = [("ফলো", 134, 68), ("করছেন", 218, 98), ("মেসেজ", 392, 97)]
+    labels = [("Following", 150, 80), ("Followers", 310, 90), ("Likes", 490, 50)]
+    assert target_state(boxed(counts, buttons), "follow", (720, 1600), None, None
+                        )[0].state == "positive"
+    assert target_state(boxed(counts, labels), "follow", (720, 1600), None, None
+                        )[0].state is None

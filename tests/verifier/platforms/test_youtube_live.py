@@ -7,6 +7,7 @@ the shared warm browser, as a worker would.
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -338,3 +339,39 @@ def test_like_behind_a_wall_is_unknown(sandbox, yt, wall):
     admin(sandbox, op="set_wall", platform="youtube", wall=wall)
     check = live(yt.verify(proof("like", WATCH, "rafi_bd")), "like")
     assert check.outcome == "unknown", check.detail
+
+
+# -- the screenshot of a watch page: the channel's name, never its @handle ----------------
+
+
+def watch_page(pool: Any, done: bool, viewer: str, lang: str = "bn", dark: bool = True) -> str:
+    from fixtures.layouts import Account, Page, render
+
+    page = Page("youtube_watch", Account("Acme Bangladesh", "AcmeBD"),  # type: ignore[arg-type]
+                Account(viewer.title(), viewer), done, lang, dark, False,  # type: ignore[arg-type]
+                (Account("Globex BD", "globex_bd"), Account("Dhaka Deals", "dhaka_deals")))
+    return base64.b64encode(render(pool, page)).decode("ascii")
+
+
+def with_shot(pid: str, worker: str, shot: str) -> Any:
+    return parse_proof({"id": pid, "task": {"action": "subscribe", "platform": "youtube",
+                                            "target": WATCH},
+                        "worker": {"id": f"w-{worker}", "handle": worker},
+                        "evidence": {"screenshots": [{"data": shot}]}})
+
+
+def test_a_video_targets_screenshot_is_judged_by_its_channels_name(yt, shared_pool):
+    """A video's URL names no account and its watch page shows the channel's title,
+    not its @handle: the live check learns the title, and the screenshot checks look
+    for it (failed before: proof.target skipped, the state not placed by the target)."""
+    verdict = yt.verify(with_shot("p1", "rafi_bd", watch_page(shared_pool, True, "rafi_bd")))
+    target = next(c for c in verdict.checks if c.name == "proof.target")
+    assert target.outcome == "pass" and "'Acme Bangladesh'" in target.detail, target.detail
+    state = next(c for c in verdict.checks if c.name == "proof.state")
+    assert state.outcome == "pass" and "Acme Bangladesh" in state.detail, state.detail
+    assert "owner" not in json.dumps(verdict.to_json())  # the verdict keeps its shape
+    assert verdict.status == "approved", verdict.reasons
+    verdict = yt.verify(with_shot("p2", "karim_bd", watch_page(shared_pool, False, "karim_bd",
+                                                               "en", False)))
+    state = next(c for c in verdict.checks if c.name == "proof.state")
+    assert state.outcome == "fail" and verdict.status != "approved", state.detail
