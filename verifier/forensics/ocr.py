@@ -16,6 +16,9 @@ Why it looks the way it does (figures in MEASUREMENTS.md and docs/ocr.md):
 * Handle-shaped words the page pass read unsure ("@sumi_ba" at 32 %) are
   read again alone, enlarged; the surer reading wins ("@sumi_bd" at 93 %).
   ``verifier.forensics.ocr_regions`` cuts out both kinds of region.
+* Lines of ink no word covers (a name beside a solid avatar, a lone first row
+  under a list's tabs) are read again alone, one line each, pictures painted
+  over (``verifier.forensics.ocr_lines``).
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ from verifier.forensics.ocr_api import (
     tesserocr,
 )
 from verifier.forensics.ocr_columns import Gutter, find_gutters
+from verifier.forensics.ocr_lines import read_unread_lines
 from verifier.forensics.ocr_regions import (
     CROP_PAD,
     REREAD_BELOW,
@@ -142,13 +146,14 @@ class OcrEngine:
     """
 
     def __init__(self, backend: Backend | None = None, tessdata: str | Path | None = None,
-                 buttons: bool = True) -> None:
+                 buttons: bool = True, lines: bool = True) -> None:
         if backend is None:
             backend = "tesserocr" if tesserocr is not None else "pytesseract"
         if backend == "tesserocr" and tesserocr is None:
             raise OcrUnavailable("tesserocr is not installed")
         self.backend: Backend = backend
         self.buttons = buttons
+        self.lines = lines  # read the lines of ink the page pass left unread (``_with_lines``)
         self._tessdata = Path(tessdata) if tessdata else None
         self._lock = threading.Lock()
         self._apis: dict[str, TesseractApi] = {}
@@ -184,8 +189,8 @@ class OcrEngine:
         """Read a screenshot in the given languages (``"eng"``, ``"eng+ben"`` ...)."""
         return self._read(prepare(image), langs, buttons=self.buttons)
 
-    def _read(self, prep: _Prepared, langs: str, buttons: bool, upscaled: bool = True
-              ) -> OcrResult:
+    def _read(self, prep: _Prepared, langs: str, buttons: bool, upscaled: bool = True,
+              lines: bool = True) -> OcrResult:
         started = time.perf_counter()
         api = self._api(langs)
         texts: list[str] = []
@@ -206,9 +211,24 @@ class OcrEngine:
                 if kept:
                     texts.append(" ".join(w.text for w in kept))
                     words += [replace(_from_crop(w, button), line=-n) for w in kept]
-        return OcrResult("\n".join(t for t in texts if t) + "\n", tuple(words), langs,
-                         time.perf_counter() - started, prep.inverted, self.backend,
-                         prep.gutters)
+        result = OcrResult("\n".join(t for t in texts if t) + "\n", tuple(words), langs,
+                           time.perf_counter() - started, prep.inverted, self.backend,
+                           prep.gutters)
+        return self._with_lines(prep, result) if lines and self.lines else result
+
+    def _with_lines(self, prep: _Prepared, result: OcrResult) -> OcrResult:
+        """``result`` with the lines of ink none of its words covers read alone, one line
+        each, in its languages (``verifier.forensics.ocr_lines``); unchanged, at the
+        cost of one ink projection, when every line is covered."""
+        started = time.perf_counter()
+        api = self._api(result.langs)
+        texts, words = read_unread_lines(lambda crop: api.read(crop, PSM_SINGLE_LINE)[1],
+                                         prep.gray, [w.box for w in result.words])
+        if not words:
+            return replace(result, seconds=result.seconds + time.perf_counter() - started)
+        return replace(result, text=result.text + "\n".join(texts) + "\n",
+                       words=result.words + tuple(words),
+                       seconds=result.seconds + time.perf_counter() - started)
 
     def read_auto(self, image: Image.Image) -> OcrResult:
         """``_read_auto``, remembered for the last ``MEMO_SIZE`` images (by pixel digest).
@@ -243,13 +263,27 @@ class OcrEngine:
         """
         started = time.perf_counter()
         prep = prepare(image)
-        first = self._read(prep, "eng", buttons=self.buttons)
+        first = self._read(prep, "eng", buttons=self.buttons, lines=False)
+        langs = self._langs_for(prep, first)
+        if langs != "eng":
+            final = self._read(prep, langs, buttons=self.buttons)
+        else:
+            final = self._with_lines(prep, first) if self.lines else first
+        return replace(final, seconds=time.perf_counter() - started)
+
+    def _langs_for(self, prep: _Prepared, first: OcrResult) -> str:
+        """The languages of the final read, from the English read (see ``_read_auto``).
+
+        The English read leaves out the lines read alone: English reads Bengali
+        lines as confident Latin garbage now and then, and the lines are read
+        once, in the final languages.
+        """
         counts = script_counts(first.text)
         if not (counts.bengali or counts.devanagari):
             indic = [lang for lang in ("ben", "hin") if lang in self.languages()]
             probe = _probe_image(prep, first) if indic else None
             if probe is None:
-                return first
+                return "eng"
             _, words = self._api("+".join(["eng", *indic])).read(probe, PSM_AUTO)
             if not words and probe is not prep.gray:
                 # Tesseract's layout pass can find no text at all in the stacked sheet
@@ -258,12 +292,8 @@ class OcrEngine:
             # Pictures read as scattered unsure Indic letters; real text reads confidently.
             counts = script_counts(" ".join(w.text for w in words if w.confidence >= 60))
             if counts.bengali + counts.devanagari < max(5, 0.4 * counts.latin):
-                return replace(first, seconds=time.perf_counter() - started)
-        langs = choose_langs(counts)
-        if langs == "eng":
-            return replace(first, seconds=time.perf_counter() - started)
-        final = self._read(prep, langs, buttons=self.buttons)
-        return replace(final, seconds=time.perf_counter() - started)
+                return "eng"
+        return choose_langs(counts)
 
     def close(self) -> None:
         with self._lock:
