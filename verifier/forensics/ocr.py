@@ -33,7 +33,8 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 
-from PIL import Image, ImageOps, ImageStat
+import numpy as np
+from PIL import Image, ImageFilter, ImageOps, ImageStat
 
 from verifier.forensics.ocr_api import (
     PSM_AUTO,
@@ -57,6 +58,13 @@ UPSCALE_BELOW_WIDTH = 1600  # narrower images are read at 2x
 MAX_OCR_PIXELS = 24_000_000  # upscaling stops here: memory and time grow with area
 REREAD_GAIN = 15  # a re-read handle must be this much surer than the page pass
 MEMO_SIZE = 8  # read_auto results kept, so the checks of one proof share one read
+# Share of the changing pixels near the page background that are small ripples (above or
+# below both neighbours by at most RIPPLE levels): JPEG's ringing.  Drawn pages saved as
+# PNG measure 0.005-0.02, real PNG captures up to 0.37 (photographs, re-saved JPEGs), the
+# drawn pages as JPEG 60-85 0.32-0.39.
+JPEG_RINGING = 0.25
+RIPPLE = 12
+MIN_STROKE = 3  # median ink run (pixels) from which a 3x3 median keeps the letters
 _TESSDATA_DIRS = ("/usr/share/tesseract-ocr/5/tessdata", "/usr/share/tesseract-ocr/4.00/tessdata",
                   "/usr/share/tessdata", "/usr/local/share/tessdata",
                   "/opt/homebrew/share/tessdata")
@@ -107,12 +115,47 @@ class _Prepared:
         return find_buttons(self.gray)
 
 
+def jpeg_noisy(gray: Image.Image) -> bool:
+    """Whether the screenshot carries JPEG ringing on strokes thick enough to smooth.
+
+    Anti-aliased text in a PNG changes monotonically across an edge; a JPEG
+    adds ripples of a few levels beside every edge (mosquito noise), which
+    Tesseract's binarisation turns into specks that break light text on dark
+    pages, grey pills and small handles apart.  Ripples are counted only among
+    the pixels near the page's background (photographs ripple everywhere), as a
+    share of those that change (``JPEG_RINGING``).  A median would thin
+    one-pixel strokes, so text whose strokes are narrower than ``MIN_STROKE``
+    (a desktop page at 1x) is left as it is.
+    """
+    a = np.asarray(gray, dtype=np.int16)[::2]  # every other row says as much, in half the time
+    background = int(np.bincount(a.ravel(), minlength=256).argmax())
+    left, mid, right = a[:, :-2], a[:, 1:-1], a[:, 2:]
+    to_left, to_right = mid - left, mid - right
+    near = np.abs(mid - background) <= 2 * RIPPLE
+    ripple = ((to_left * to_right) > 0) & (np.minimum(abs(to_left), abs(to_right)) <= RIPPLE)
+    busy = ((to_left != 0) | (to_right != 0)) & near
+    if (ripple & near).sum() < JPEG_RINGING * max(1, busy.sum()):
+        return False
+    ink = np.pad(np.abs(a - background) > 96, ((0, 0), (1, 1))).ravel().astype(np.int8)
+    edges = np.diff(ink)
+    runs = np.flatnonzero(edges == -1) - np.flatnonzero(edges == 1)  # ink runs along rows
+    runs = runs[runs <= 12]  # strokes, not filled shapes
+    return runs.size > 0 and float(np.median(runs)) >= MIN_STROKE
+
+
 def prepare(image: Image.Image) -> _Prepared:
-    """Gray, invert dark mode, upscale narrow screenshots (within a pixel budget)."""
+    """Gray, invert dark mode, smooth JPEG ringing, upscale narrow screenshots (within a
+    pixel budget).
+
+    A 3x3 median removes JPEG's ripples and keeps strokes three pixels wide
+    (phone captures at 2x, where JPEG is the rule); ``jpeg_noisy`` says when.
+    """
     gray = image.convert("L")
     inverted = ImageStat.Stat(gray).mean[0] < DARK_MEAN
     if inverted:
         gray = ImageOps.invert(gray)
+    if jpeg_noisy(gray):
+        gray = gray.filter(ImageFilter.MedianFilter(3))
     scale = 1.0
     if gray.width < UPSCALE_BELOW_WIDTH:
         scale = max(1.0, min(2.0, (MAX_OCR_PIXELS / (gray.width * gray.height)) ** 0.5))
@@ -188,7 +231,7 @@ class OcrEngine:
         words += page_words
         if buttons:
             for n, button in enumerate(prep.buttons, 1):
-                if _already_read(button, words):
+                if _already_read(button, words, prep.buttons):
                     continue
                 _, crop_words = api.read(button.image, PSM_SINGLE_LINE)
                 kept = _button_words(crop_words)
@@ -332,16 +375,23 @@ def _button_words(words: list[OcrWord]) -> list[OcrWord]:
     return [w for w in words if w.confidence >= (20 if sure else 40)]
 
 
-def _already_read(button: Region, words: list[OcrWord]) -> bool:
+def _already_read(button: Region, words: list[OcrWord], buttons: list[Region]) -> bool:
     """The page pass read this shape's text confidently: no second look needed.
 
     Every word inside must be sure, not just one: on YouTube's grey Bengali
     "সাবস্ক্রাইব করা হয়েছে" the page pass reads "করা" at 96 % and the rest as
-    "সাবস্ত্রাইব ... ATS" under 52 %, and the state word is lost.
+    "সাবস্ত্রাইব ... ATS" under 52 %, and the state word is lost.  Nor when
+    the page pass joined it to text outside any button on one line: YouTube's
+    "Subscribe" after the channel's "11M" reads as part of a count.
     """
     inside = [word for word in words
               if button.holds(word.box[0] + word.box[2] / 2, word.box[1] + word.box[3] / 2)
               and any(ch.isalnum() for ch in word.text)]
+    lines = {w.line for w in inside}
+    if any(w.line in lines and any(ch.isalnum() for ch in w.text)
+           and not any(b.holds(w.box[0] + w.box[2] / 2, w.box[1] + w.box[3] / 2)
+                       for b in buttons) for w in words):
+        return False  # joined to plain text on its line ("11M Subscribe"): read it alone too
     return any(w.confidence >= 80 and len(w.text) >= 3 for w in inside) and all(
         w.confidence >= 60 for w in inside if len(w.text) >= 2)
 

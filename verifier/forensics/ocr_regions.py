@@ -31,8 +31,12 @@ from scipy import ndimage
 MAX_BUTTONS = 24
 # (contrast to the page background, outlines only (diagonal neighbours joined)):
 # solid pills, faint outlines, then light pills (YouTube's grey "Subscribed" on
-# white, 13-40 levels off the page) that the first pass cannot see.
-BUTTON_PASSES = ((48, False), (20, True), (20, False))
+# white, 13-40 levels off the page, Instagram's #efefef "Following", 16) that the
+# first pass cannot see.
+# The light pass keeps only shapes whose fill is light (within LIGHT_FILL of the page):
+# at its contrast, the anti-aliased halo joins a bold word ("48.2K") into a blob.
+BUTTON_PASSES = ((48, False), (20, True), (10, False))
+LIGHT_FILL = 48
 RING_FILL = 0.5  # an outline's own pixels cover at most this share of the shape it encloses
 CROP_PAD = 10  # pixels of button colour around a crop: Tesseract misses text touching the edge
 # Handle re-reads
@@ -94,20 +98,24 @@ def find_buttons(gray: Image.Image) -> list[Region]:
         for index, sl in enumerate(ndimage.find_objects(labels), 1):
             if sl is None:
                 continue
-            button = _button(arr, labels[sl] == index, sl, outline)
+            light = None if contrast >= 20 else background
+            button = _button(arr, labels[sl] == index, sl, outline, light)
             if button is None:
                 continue
-            if outline:  # a ring replaces what was found inside it (its text, an icon)
-                found = [b for b in found if not button.encloses(b)]
+            # A ring, or a light pill, replaces what was found inside it: its text (Bengali
+            # and Devanagari words, joined by their headstroke, pass for small solid
+            # buttons at the first pass's contrast), an icon.
+            found = [b for b in found if not button.encloses(b)]
             if not any(button.overlaps(b) for b in found):
                 found.append(button)
     found.sort(key=lambda b: (b.top, b.left))
     return found[:MAX_BUTTONS]
 
 
-def _button(arr: np.ndarray, shape: np.ndarray, sl: tuple[slice, slice], outline: bool
-            ) -> Region | None:
-    """The flattened crop of one blob, or None when it is no button."""
+def _button(arr: np.ndarray, shape: np.ndarray, sl: tuple[slice, slice], outline: bool,
+            light: int | None = None) -> Region | None:
+    """The flattened crop of one blob, or None when it is no button (nor, given the
+    page's ``light`` background, a light one)."""
     height, width = arr.shape
     h, w = sl[0].stop - sl[0].start, sl[1].stop - sl[1].start
     if h < 12 or h > max(40, height * 0.1) or w < 1.5 * h or w > 0.98 * width:
@@ -122,6 +130,8 @@ def _button(arr: np.ndarray, shape: np.ndarray, sl: tuple[slice, slice], outline
     if inside.size < 50:
         return None
     fill_value = int(np.bincount(inside, minlength=256).argmax())
+    if light is not None and abs(fill_value - light) > LIGHT_FILL:
+        return None
     ink = np.abs(inside - fill_value) > 48
     if not 0.01 * inside.size <= ink.sum() <= 0.6 * inside.size:
         return None
