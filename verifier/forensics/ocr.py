@@ -50,6 +50,7 @@ from verifier.forensics.ocr_regions import (
     Region,
     find_buttons,
     handle_crops,
+    unread_lines,
 )
 from verifier.forensics.textmatch import ScriptCounts, script_counts
 
@@ -291,6 +292,29 @@ class OcrEngine:
             return replace(first, seconds=time.perf_counter() - started)
         final = self._read(prep, langs, buttons=self.buttons)
         return replace(final, seconds=time.perf_counter() - started)
+
+    def second_look(self, image: Image.Image, result: OcrResult) -> OcrResult:
+        """``result`` with the text lines its page pass left unread, read one by one.
+
+        For a caller that misses something the screenshot should show (the
+        worker's handle): the page layout can drop a whole block (an account
+        card beside an avatar), and reading every screenshot twice would cost
+        what only a doubtful one needs.  The pixels decide what is added; a
+        line reads as whatever it shows, the same for every proof.
+        """
+        started = time.perf_counter()
+        prep = prepare(image)
+        api = self._api(result.langs)
+        texts, words = [result.text.rstrip("\n")], list(result.words)
+        first = min((w.line for w in words), default=0)
+        for n, region in enumerate(unread_lines(prep.gray, [w.box for w in words]), 1):
+            _, found = api.read(region.image, PSM_SINGLE_LINE)
+            kept = [w for w in found if w.confidence >= 40 and any(ch.isalnum() for ch in w.text)]
+            if kept:
+                texts.append(" ".join(w.text for w in kept))
+                words += [replace(_from_crop(w, region), line=min(first, 0) - n) for w in kept]
+        return replace(result, text="\n".join(t for t in texts if t) + "\n", words=tuple(words),
+                       seconds=result.seconds + time.perf_counter() - started)
 
     def close(self) -> None:
         with self._lock:

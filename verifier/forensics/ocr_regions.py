@@ -179,3 +179,58 @@ def handle_crops(gray: Image.Image, words: list[tuple[str, float, tuple[int, int
         if len(out) >= MAX_REREADS:
             break
     return out
+
+
+# Lines of text the page pass left unread (a second look, asked for when it matters)
+MAX_UNREAD = 8
+LETTER_HEIGHT = (6, 48)  # pixels a letter of a UI's text is tall (pictures are taller)
+JOIN_GAP = 9  # pixels between letters (and words) of one line
+
+
+def unread_lines(gray: Image.Image, boxes: list[tuple[int, int, int, int]]) -> list[Region]:
+    """Crops of the text lines no read word covers, top to bottom, at most ``MAX_UNREAD``.
+
+    Tesseract's page layout drops whole blocks it takes for pictures: the
+    logged-in account's card under an avatar at the foot of a dark sidebar
+    ("Joy Sarkar / @joy_bd" read as nothing at all).  Ink far from the page
+    background, outside the read words' boxes (``boxes``, left, top, width,
+    height), letter-sized, is joined along rows into lines; solid shapes
+    (avatars, photos) are left out.  Each line is padded and enlarged to read
+    as one.
+    """
+    arr = np.asarray(gray, dtype=np.int16)
+    background = int(np.bincount(arr.ravel(), minlength=256).argmax())
+    ink = np.abs(arr - background) > 48
+    for left, top, width, height in boxes:
+        ink[max(0, top - 2):top + height + 2, max(0, left - 2):left + width + 2] = False
+    labels, _ = ndimage.label(ink)
+    for index, sl in enumerate(ndimage.find_objects(labels), 1):
+        if sl is None:
+            continue
+        h, w = sl[0].stop - sl[0].start, sl[1].stop - sl[1].start
+        part = labels[sl] == index
+        solid = h > 12 and w > 12 and part.sum() > 0.6 * h * w
+        if solid or not LETTER_HEIGHT[0] <= h <= LETTER_HEIGHT[1] or w > 6 * LETTER_HEIGHT[1]:
+            ink[sl][part] = False
+    joined, _ = ndimage.label(ndimage.binary_dilation(ink, structure=np.ones((1, JOIN_GAP))))
+    out: list[Region] = []
+    for sl in ndimage.find_objects(joined):
+        if sl is None:
+            continue
+        top, bottom = sl[0].start, sl[0].stop
+        left, right = sl[1].start + JOIN_GAP // 2, sl[1].stop - JOIN_GAP // 2
+        h, w = bottom - top, right - left
+        if not LETTER_HEIGHT[0] + 2 <= h <= LETTER_HEIGHT[1] or w < 2 * h:
+            continue
+        pad = max(3, h // 3)
+        x0, y0 = max(0, left - pad), max(0, top - pad)
+        x1, y1 = min(gray.width, right + pad), min(gray.height, bottom + pad)
+        crop = gray.crop((x0, y0, x1, y1))
+        factor = max(1, min(4, round(64 / h)))
+        if factor > 1:
+            crop = crop.resize((crop.width * factor, crop.height * factor),
+                               Image.Resampling.LANCZOS)
+        crop = ImageOps.expand(crop, border=CROP_PAD, fill=background)
+        out.append(Region(crop, x0, y0, x1 - x0, y1 - y0, factor))
+    out.sort(key=lambda r: (r.top, r.left))
+    return out[:MAX_UNREAD]
