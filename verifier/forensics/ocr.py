@@ -307,7 +307,8 @@ class OcrEngine:
         api = self._api(result.langs)
         texts, words = [result.text.rstrip("\n")], list(result.words)
         first = min((w.line for w in words), default=0)
-        for n, region in enumerate(unread_lines(prep.gray, [w.box for w in words]), 1):
+        read = [w.box for w in words if w.confidence >= REREAD_BELOW]  # unsure: look again
+        for n, region in enumerate(unread_lines(prep.gray, read), 1):
             _, found = api.read(region.image, PSM_SINGLE_LINE)
             kept = [w for w in found if w.confidence >= 40 and any(ch.isalnum() for ch in w.text)]
             if kept:

@@ -184,7 +184,7 @@ def handle_crops(gray: Image.Image, words: list[tuple[str, float, tuple[int, int
 # Lines of text the page pass left unread (a second look, asked for when it matters)
 MAX_UNREAD = 8
 LETTER_HEIGHT = (6, 48)  # pixels a letter of a UI's text is tall (pictures are taller)
-JOIN_GAP = 9  # pixels between letters (and words) of one line
+JOIN_GAP = 17  # pixels between letters (and words) of one line, and a little more
 
 
 def unread_lines(gray: Image.Image, boxes: list[tuple[int, int, int, int]]) -> list[Region]:
@@ -209,21 +209,22 @@ def unread_lines(gray: Image.Image, boxes: list[tuple[int, int, int, int]]) -> l
             continue
         h, w = sl[0].stop - sl[0].start, sl[1].stop - sl[1].start
         part = labels[sl] == index
-        solid = h > 12 and w > 12 and part.sum() > 0.6 * h * w
-        if solid or not LETTER_HEIGHT[0] <= h <= LETTER_HEIGHT[1] or w > 6 * LETTER_HEIGHT[1]:
+        solid = h > 12 and w > 12 and part.sum() > 0.75 * h * w  # a disc fills 0.79
+        if solid or h > LETTER_HEIGHT[1] or w > 6 * LETTER_HEIGHT[1]:  # dots, "_" stay
             ink[sl][part] = False
-    joined, _ = ndimage.label(ndimage.binary_dilation(ink, structure=np.ones((1, JOIN_GAP))))
+    # "_" sits under the letters' rows: rows a few pixels apart join too, lines do not
+    joined, _ = ndimage.label(ndimage.binary_dilation(ink, structure=np.ones((5, JOIN_GAP))))
     out: list[Region] = []
     for sl in ndimage.find_objects(joined):
         if sl is None:
             continue
-        top, bottom = sl[0].start, sl[0].stop
+        top, bottom = sl[0].start + 2, sl[0].stop - 2
         left, right = sl[1].start + JOIN_GAP // 2, sl[1].stop - JOIN_GAP // 2
         h, w = bottom - top, right - left
-        if not LETTER_HEIGHT[0] + 2 <= h <= LETTER_HEIGHT[1] or w < 2 * h:
+        if not LETTER_HEIGHT[0] + 2 <= h <= LETTER_HEIGHT[1] or w < h:
             continue
-        pad = max(3, h // 3)
-        x0, y0 = max(0, left - pad), max(0, top - pad)
+        pad = max(3, h // 3)  # more above: the dots of "i" and "j" stand apart
+        x0, y0 = max(0, left - pad), max(0, top - max(4, h // 2))
         x1, y1 = min(gray.width, right + pad), min(gray.height, bottom + pad)
         crop = gray.crop((x0, y0, x1, y1))
         factor = max(1, min(4, round(64 / h)))

@@ -158,15 +158,34 @@ def test_account_card_in_a_dark_sidebar_is_read(shared_pool: BrowserPool,
     assert outcome == "pass", detail
 
 
+@pytest.mark.parametrize(("app", "lang", "dark", "quality"), [
+    # the menu card over the banner: passed before; the median alone loses it
+    ("youtube", "en", False, 70),
+    ("youtube", "en", True, 85),
+    ("youtube_watch", "hi", False, 60),  # "Amit Sharma" over "a": the handle lost (failed)
+    ("youtube_watch", "hi", False, 80),  # failed before
+])
+def test_account_card_on_a_phone_is_read_whole(shared_pool: BrowserPool,
+                                               ocr_engine: OcrEngine, settings: Settings,
+                                               evidence: EvidenceStore, app: str, lang: str,
+                                               dark: bool, quality: int) -> None:
+    """The viewer's card at the top of a YouTube phone page, read whole."""
+    data = as_jpeg(drawn(shared_pool, app, lang, dark, True, True), quality)
+    outcome, detail = handle_check(data, VIEWER[lang].handle, ocr_engine, settings, evidence,
+                                   "youtube")
+    assert outcome == "pass", detail
+
+
 @pytest.mark.parametrize("shown", ["amit_bx", "am_bd", "amit_b"])
 def test_another_accounts_handle_still_fails(shared_pool: BrowserPool, ocr_engine: OcrEngine,
                                              settings: Settings, evidence: EvidenceStore,
                                              shown: str) -> None:
     """A second look reads what the pixels show: another account's card, or a handle
     that merely starts like the worker's, is no proof of the worker's account."""
-    for dark, phone, quality in ((True, False, None), (False, True, 70)):
-        png = drawn(shared_pool, "tiktok", "hi", dark, phone, True,
-                    Account("Amit Sharma", shown))
+    for app, dark, phone, quality in (("tiktok", True, False, None),
+                                      ("tiktok", False, True, 70),
+                                      ("youtube_watch", False, True, 60)):
+        png = drawn(shared_pool, app, "hi", dark, phone, True, Account("Amit Sharma", shown))
         data = as_jpeg(png, quality) if quality else png
         outcome, detail = handle_check(data, "amit_bd", ocr_engine, settings, evidence)
         assert outcome == "fail", (shown, dark, detail)
