@@ -66,6 +66,9 @@ MEMO_SIZE = 8  # read_auto results kept, so the checks of one proof share one re
 JPEG_RINGING = 0.25
 RIPPLE = 12
 MIN_STROKE = 3  # median ink run (pixels) from which a 3x3 median keeps the letters
+# Only phone captures (portrait, drawn at 2-3 device pixels per point) are smoothed: a
+# desktop page's 1x text ("@rafi_bd" at 13 px) loses its strokes to a median.
+PHONE_ASPECT = 1.3
 _TESSDATA_DIRS = ("/usr/share/tesseract-ocr/5/tessdata", "/usr/share/tesseract-ocr/4.00/tessdata",
                   "/usr/share/tessdata", "/usr/local/share/tessdata",
                   "/opt/homebrew/share/tessdata")
@@ -109,6 +112,7 @@ class _Prepared:
     big: Image.Image  # what the page pass reads (upscaled when narrow)
     scale: float
     inverted: bool
+    unsmoothed: Image.Image | None = None  # the gray before the JPEG median, when one ran
 
     @cached_property
     def buttons(self) -> list[Region]:
@@ -149,14 +153,16 @@ def prepare(image: Image.Image) -> _Prepared:
     pixel budget).
 
     A 3x3 median removes JPEG's ripples and keeps strokes three pixels wide
-    (phone captures at 2x, where JPEG is the rule); ``jpeg_noisy`` says when.
+    (phone captures at 2x, where JPEG is the rule); ``jpeg_noisy`` and
+    ``PHONE_ASPECT`` say when.
     """
     gray = image.convert("L")
     inverted = ImageStat.Stat(gray).mean[0] < DARK_MEAN
     if inverted:
         gray = ImageOps.invert(gray)
-    if jpeg_noisy(gray):
-        gray = gray.filter(ImageFilter.MedianFilter(3))
+    unsmoothed = None
+    if gray.height >= PHONE_ASPECT * gray.width and jpeg_noisy(gray):
+        unsmoothed, gray = gray, gray.filter(ImageFilter.MedianFilter(3))
     scale = 1.0
     if gray.width < UPSCALE_BELOW_WIDTH:
         scale = max(1.0, min(2.0, (MAX_OCR_PIXELS / (gray.width * gray.height)) ** 0.5))
@@ -164,7 +170,7 @@ def prepare(image: Image.Image) -> _Prepared:
     if scale > 1.0:
         size = (round(gray.width * scale), round(gray.height * scale))
         big = gray.resize(size, Image.Resampling.LANCZOS)
-    return _Prepared(gray, big, scale, inverted)
+    return _Prepared(gray, big, scale, inverted, unsmoothed)
 
 
 class OcrEngine:
@@ -227,7 +233,10 @@ class OcrEngine:
         scale = prep.scale if upscaled else 1.0
         text, page_words = api.read(prep.big if upscaled else prep.gray, PSM_AUTO)
         page_words = [_rescale(w, scale, (0, 0)) for w in page_words]
-        text, page_words = _reread_handles(api, prep.gray, text, page_words)
+        # a small handle the median blurred is read again as the JPEG has it too
+        for gray in (prep.gray, prep.unsmoothed):
+            if gray is not None:
+                text, page_words = _reread_handles(api, gray, text, page_words)
         texts.append(text.strip())
         words += page_words
         if buttons:
@@ -307,7 +316,10 @@ class OcrEngine:
         api = self._api(result.langs)
         texts, words = [result.text.rstrip("\n")], list(result.words)
         first = min((w.line for w in words), default=0)
-        read = [w.box for w in words if w.confidence >= REREAD_BELOW]  # unsure: look again
+        # Unsure words are looked at again, and "@" words with their line: a handle cut
+        # short ("@am" for "@amit_bd") reads whole with the ink after it.
+        read = [w.box for w in words if w.confidence >= REREAD_BELOW
+                and not w.text.lstrip("([").startswith(("@", "\u00a9"))]
         for n, region in enumerate(unread_lines(prep.gray, read), 1):
             _, found = api.read(region.image, PSM_SINGLE_LINE)
             kept = [w for w in found if w.confidence >= 40 and any(ch.isalnum() for ch in w.text)]

@@ -182,7 +182,7 @@ def handle_crops(gray: Image.Image, words: list[tuple[str, float, tuple[int, int
 
 
 # Lines of text the page pass left unread (a second look, asked for when it matters)
-MAX_UNREAD = 8
+MAX_UNREAD = 12
 LETTER_HEIGHT = (6, 48)  # pixels a letter of a UI's text is tall (pictures are taller)
 JOIN_GAP = 17  # pixels between letters (and words) of one line, and a little more
 
