@@ -36,7 +36,8 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 
-from PIL import Image, ImageOps, ImageStat
+import numpy as np
+from PIL import Image, ImageFilter, ImageOps, ImageStat
 
 from verifier.forensics.ocr_api import (
     PSM_AUTO,
@@ -54,6 +55,7 @@ from verifier.forensics.ocr_regions import (
     Region,
     find_buttons,
     handle_crops,
+    unread_lines,
 )
 from verifier.forensics.textmatch import ScriptCounts, script_counts
 
@@ -66,6 +68,16 @@ REREAD_GAIN = 15  # a re-read handle must be this much surer than the page pass
 # apart by at most UNREAD_GAP) is a word it missed: the button is read again.
 UNREAD_INK, UNREAD_GAP = 0.4, 0.3
 MEMO_SIZE = 8  # read_auto results kept, so the checks of one proof share one read
+# Share of the changing pixels near the page background that are small ripples (above or
+# below both neighbours by at most RIPPLE levels): JPEG's ringing.  Drawn pages saved as
+# PNG measure 0.005-0.02, real PNG captures up to 0.37 (photographs, re-saved JPEGs), the
+# drawn pages as JPEG 60-85 0.32-0.39.
+JPEG_RINGING = 0.25
+RIPPLE = 12
+MIN_STROKE = 3  # median ink run (pixels) from which a 3x3 median keeps the letters
+# Only phone captures (portrait, drawn at 2-3 device pixels per point) are smoothed: a
+# desktop page's 1x text ("@rafi_bd" at 13 px) loses its strokes to a median.
+PHONE_ASPECT = 1.3
 _TESSDATA_DIRS = ("/usr/share/tesseract-ocr/5/tessdata", "/usr/share/tesseract-ocr/4.00/tessdata",
                   "/usr/share/tessdata", "/usr/local/share/tessdata",
                   "/opt/homebrew/share/tessdata")
@@ -110,6 +122,7 @@ class _Prepared:
     big: Image.Image  # what the page pass reads (upscaled when narrow)
     scale: float
     inverted: bool
+    unsmoothed: Image.Image | None = None  # the gray before the JPEG median, when one ran
 
     @cached_property
     def buttons(self) -> list[Region]:
@@ -121,12 +134,49 @@ class _Prepared:
         return find_gutters(self.gray)
 
 
+def jpeg_noisy(gray: Image.Image) -> bool:
+    """Whether the screenshot carries JPEG ringing on strokes thick enough to smooth.
+
+    Anti-aliased text in a PNG changes monotonically across an edge; a JPEG
+    adds ripples of a few levels beside every edge (mosquito noise), which
+    Tesseract's binarisation turns into specks that break light text on dark
+    pages, grey pills and small handles apart.  Ripples are counted only among
+    the pixels near the page's background (photographs ripple everywhere), as a
+    share of those that change (``JPEG_RINGING``).  A median would thin
+    one-pixel strokes, so text whose strokes are narrower than ``MIN_STROKE``
+    (a desktop page at 1x) is left as it is.
+    """
+    a = np.asarray(gray, dtype=np.int16)[::2]  # every other row says as much, in half the time
+    background = int(np.bincount(a.ravel(), minlength=256).argmax())
+    left, mid, right = a[:, :-2], a[:, 1:-1], a[:, 2:]
+    to_left, to_right = mid - left, mid - right
+    near = np.abs(mid - background) <= 2 * RIPPLE
+    ripple = ((to_left * to_right) > 0) & (np.minimum(abs(to_left), abs(to_right)) <= RIPPLE)
+    busy = ((to_left != 0) | (to_right != 0)) & near
+    if (ripple & near).sum() < JPEG_RINGING * max(1, busy.sum()):
+        return False
+    ink = np.pad(np.abs(a - background) > 96, ((0, 0), (1, 1))).ravel().astype(np.int8)
+    edges = np.diff(ink)
+    runs = np.flatnonzero(edges == -1) - np.flatnonzero(edges == 1)  # ink runs along rows
+    runs = runs[runs <= 12]  # strokes, not filled shapes
+    return runs.size > 0 and float(np.median(runs)) >= MIN_STROKE
+
+
 def prepare(image: Image.Image) -> _Prepared:
-    """Gray, invert dark mode, upscale narrow screenshots (within a pixel budget)."""
+    """Gray, invert dark mode, smooth JPEG ringing, upscale narrow screenshots (within a
+    pixel budget).
+
+    A 3x3 median removes JPEG's ripples and keeps strokes three pixels wide
+    (phone captures at 2x, where JPEG is the rule); ``jpeg_noisy`` and
+    ``PHONE_ASPECT`` say when.
+    """
     gray = image.convert("L")
     inverted = ImageStat.Stat(gray).mean[0] < DARK_MEAN
     if inverted:
         gray = ImageOps.invert(gray)
+    unsmoothed = None
+    if gray.height >= PHONE_ASPECT * gray.width and jpeg_noisy(gray):
+        unsmoothed, gray = gray, gray.filter(ImageFilter.MedianFilter(3))
     scale = 1.0
     if gray.width < UPSCALE_BELOW_WIDTH:
         scale = max(1.0, min(2.0, (MAX_OCR_PIXELS / (gray.width * gray.height)) ** 0.5))
@@ -134,7 +184,7 @@ def prepare(image: Image.Image) -> _Prepared:
     if scale > 1.0:
         size = (round(gray.width * scale), round(gray.height * scale))
         big = gray.resize(size, Image.Resampling.LANCZOS)
-    return _Prepared(gray, big, scale, inverted)
+    return _Prepared(gray, big, scale, inverted, unsmoothed)
 
 
 class OcrEngine:
@@ -199,12 +249,15 @@ class OcrEngine:
         text, page_words = api.read(prep.big if upscaled else prep.gray, PSM_AUTO)
         page_words = [_rescale(w, scale, (0, 0)) for w in page_words]
         text, page_words = _drop_specks(text, page_words)
-        text, page_words = _reread_handles(api, prep.gray, text, page_words)
+        # a small handle the median blurred is read again as the JPEG has it too
+        for gray in (prep.gray, prep.unsmoothed):
+            if gray is not None:
+                text, page_words = _reread_handles(api, gray, text, page_words)
         texts.append(text.strip())
         words += page_words
         if buttons:
             for n, button in enumerate(prep.buttons, 1):
-                if _already_read(button, words, indic=langs != "eng"):
+                if _already_read(button, words, prep.buttons, indic=langs != "eng"):
                     continue
                 _, crop_words = api.read(button.image, PSM_SINGLE_LINE)
                 kept = _button_words(crop_words)
@@ -294,6 +347,33 @@ class OcrEngine:
             if counts.bengali + counts.devanagari < max(5, 0.4 * counts.latin):
                 return "eng"
         return choose_langs(counts)
+
+    def second_look(self, image: Image.Image, result: OcrResult) -> OcrResult:
+        """``result`` with the text lines its page pass left unread, read one by one.
+
+        For a caller that misses something the screenshot should show (the
+        worker's handle): the page layout can drop a whole block (an account
+        card beside an avatar), and reading every screenshot twice would cost
+        what only a doubtful one needs.  The pixels decide what is added; a
+        line reads as whatever it shows, the same for every proof.
+        """
+        started = time.perf_counter()
+        prep = prepare(image)
+        api = self._api(result.langs)
+        texts, words = [result.text.rstrip("\n")], list(result.words)
+        first = min((w.line for w in words), default=0)
+        # Unsure words are looked at again, and "@" words with their line: a handle cut
+        # short ("@am" for "@amit_bd") reads whole with the ink after it.
+        read = [w.box for w in words if w.confidence >= REREAD_BELOW
+                and not w.text.lstrip("([").startswith(("@", "\u00a9"))]
+        for n, region in enumerate(unread_lines(prep.gray, read), 1):
+            _, found = api.read(region.image, PSM_SINGLE_LINE)
+            kept = [w for w in found if w.confidence >= 40 and any(ch.isalnum() for ch in w.text)]
+            if kept:
+                texts.append(" ".join(w.text for w in kept))
+                words += [replace(_from_crop(w, region), line=min(first, 0) - n) for w in kept]
+        return replace(result, text="\n".join(t for t in texts if t) + "\n", words=tuple(words),
+                       seconds=result.seconds + time.perf_counter() - started)
 
     def close(self) -> None:
         with self._lock:
@@ -389,7 +469,8 @@ def _indic(text: str) -> bool:
                            or all("\u0900" <= ch <= "\u097f" for ch in text))
 
 
-def _already_read(button: Region, words: list[OcrWord], indic: bool = False) -> bool:
+def _already_read(button: Region, words: list[OcrWord], buttons: list[Region],
+                  indic: bool = False) -> bool:
     """The page pass read this shape's text confidently: no second look needed.
 
     Every word inside must be sure, not just one: on YouTube's grey Bengali
@@ -403,10 +484,17 @@ def _already_read(button: Region, words: list[OcrWord], indic: bool = False) -> 
     again.  Only in a read with Bengali or Hindi models (``indic``): the English
     pass only picks the languages, and its re-reads of Indic buttons are Latin
     garbage that drowns the language probe.
+    Nor when the page pass joined it to text outside any button on one line:
+    YouTube's "Subscribe" after the channel's "11M" reads as part of a count.
     """
     inside = [word for word in words
               if button.holds(word.box[0] + word.box[2] / 2, word.box[1] + word.box[3] / 2)
               and any(ch.isalnum() for ch in word.text)]
+    lines = {w.line for w in inside}
+    if any(w.line in lines and any(ch.isalnum() for ch in w.text)
+           and not any(b.holds(w.box[0] + w.box[2] / 2, w.box[1] + w.box[3] / 2)
+                       for b in buttons) for w in words):
+        return False  # joined to plain text on its line ("11M Subscribe"): read it alone too
     sure = any(w.confidence >= 80 and len(w.text) >= 3 for w in inside) and all(
         w.confidence >= 60 for w in inside if len(w.text) >= 2) and len(
         {w.line for w in inside}) == 1

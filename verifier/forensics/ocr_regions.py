@@ -32,9 +32,12 @@ MAX_BUTTONS = 24
 # (contrast to the page background, outlines only (diagonal neighbours joined)):
 # solid pills, faint outlines, then light pills (YouTube's grey "Subscribed" on
 # white, 13-40 levels off the page) that the first pass cannot see, and fainter
-# grey pills still (Instagram's #efefef "फ़ॉलो कर रहे हैं" on white, 16 levels off,
-# less after JPEG): their text alone was taken for buttons, and lost its words.
-BUTTON_PASSES = ((48, False), (20, True), (20, False), (11, False))
+# grey pills still (Instagram's #efefef "Following" / "फ़ॉलो कर रहे हैं" on white, 16
+# levels off, less after JPEG): their text alone was taken for buttons, and lost its words.
+# The faintest pass keeps only shapes whose fill is light (within LIGHT_FILL of the
+# page): at its contrast, the anti-aliased halo joins a bold word ("48.2K") into a blob.
+BUTTON_PASSES = ((48, False), (20, True), (20, False), (10, False))
+LIGHT_FILL = 48
 RING_FILL = 0.5  # an outline's own pixels cover at most this share of the shape it encloses
 CROP_PAD = 10  # pixels of button colour around a crop: Tesseract misses text touching the edge
 # Handle re-reads
@@ -103,23 +106,24 @@ def find_buttons(gray: Image.Image) -> list[Region]:
         for index, sl in enumerate(ndimage.find_objects(labels), 1):
             if sl is None:
                 continue
-            button = _button(arr, labels[sl] == index, sl, outline)
+            light = None if contrast >= 20 else background
+            button = _button(arr, labels[sl] == index, sl, outline, light)
             if button is None:
                 continue
-            if contrast < BUTTON_PASSES[0][0]:
-                # A ring, or a light pill, replaces what was found inside it: its text
-                # or an icon (a Devanagari or Bengali word, joined by its headstroke,
-                # passes for a small solid button at the first pass).
-                found = [b for b in found if not button.encloses(b)]
+            # A ring, or a light pill, replaces what was found inside it: its text (Bengali
+            # and Devanagari words, joined by their headstroke, pass for small solid
+            # buttons at the first pass's contrast), an icon.
+            found = [b for b in found if not button.encloses(b)]
             if not any(button.overlaps(b) for b in found):
                 found.append(button)
     found.sort(key=lambda b: (b.top, b.left))
     return found[:MAX_BUTTONS]
 
 
-def _button(arr: np.ndarray, shape: np.ndarray, sl: tuple[slice, slice], outline: bool
-            ) -> Region | None:
-    """The flattened crop of one blob, or None when it is no button."""
+def _button(arr: np.ndarray, shape: np.ndarray, sl: tuple[slice, slice], outline: bool,
+            light: int | None = None) -> Region | None:
+    """The flattened crop of one blob, or None when it is no button (nor, given the
+    page's ``light`` background, a light one)."""
     height, width = arr.shape
     h, w = sl[0].stop - sl[0].start, sl[1].stop - sl[1].start
     if h < 12 or h > max(40, height * 0.1) or w < 1.5 * h or w > 0.98 * width:
@@ -134,6 +138,8 @@ def _button(arr: np.ndarray, shape: np.ndarray, sl: tuple[slice, slice], outline
     if inside.size < 50:
         return None
     fill_value = int(np.bincount(inside, minlength=256).argmax())
+    if light is not None and abs(fill_value - light) > LIGHT_FILL:
+        return None
     ink = np.abs(inside - fill_value) > 48
     if not 0.01 * inside.size <= ink.sum() <= 0.6 * inside.size:
         return None
@@ -181,3 +187,59 @@ def handle_crops(gray: Image.Image, words: list[tuple[str, float, tuple[int, int
         if len(out) >= MAX_REREADS:
             break
     return out
+
+
+# Lines of text the page pass left unread (a second look, asked for when it matters)
+MAX_UNREAD = 12
+LETTER_HEIGHT = (6, 48)  # pixels a letter of a UI's text is tall (pictures are taller)
+JOIN_GAP = 17  # pixels between letters (and words) of one line, and a little more
+
+
+def unread_lines(gray: Image.Image, boxes: list[tuple[int, int, int, int]]) -> list[Region]:
+    """Crops of the text lines no read word covers, top to bottom, at most ``MAX_UNREAD``.
+
+    Tesseract's page layout drops whole blocks it takes for pictures: the
+    logged-in account's card under an avatar at the foot of a dark sidebar
+    ("Joy Sarkar / @joy_bd" read as nothing at all).  Ink far from the page
+    background, outside the read words' boxes (``boxes``, left, top, width,
+    height), letter-sized, is joined along rows into lines; solid shapes
+    (avatars, photos) are left out.  Each line is padded and enlarged to read
+    as one.
+    """
+    arr = np.asarray(gray, dtype=np.int16)
+    background = int(np.bincount(arr.ravel(), minlength=256).argmax())
+    ink = np.abs(arr - background) > 48
+    for left, top, width, height in boxes:
+        ink[max(0, top - 2):top + height + 2, max(0, left - 2):left + width + 2] = False
+    labels, _ = ndimage.label(ink)
+    for index, sl in enumerate(ndimage.find_objects(labels), 1):
+        if sl is None:
+            continue
+        h, w = sl[0].stop - sl[0].start, sl[1].stop - sl[1].start
+        part = labels[sl] == index
+        solid = h > 12 and w > 12 and part.sum() > 0.75 * h * w  # a disc fills 0.79
+        if solid or h > LETTER_HEIGHT[1] or w > 6 * LETTER_HEIGHT[1]:  # dots, "_" stay
+            ink[sl][part] = False
+    # "_" sits under the letters' rows: rows a few pixels apart join too, lines do not
+    joined, _ = ndimage.label(ndimage.binary_dilation(ink, structure=np.ones((5, JOIN_GAP))))
+    out: list[Region] = []
+    for sl in ndimage.find_objects(joined):
+        if sl is None:
+            continue
+        top, bottom = sl[0].start + 2, sl[0].stop - 2
+        left, right = sl[1].start + JOIN_GAP // 2, sl[1].stop - JOIN_GAP // 2
+        h, w = bottom - top, right - left
+        if not LETTER_HEIGHT[0] + 2 <= h <= LETTER_HEIGHT[1] or w < h:
+            continue
+        pad = max(3, h // 3)  # more above: the dots of "i" and "j" stand apart
+        x0, y0 = max(0, left - pad), max(0, top - max(4, h // 2))
+        x1, y1 = min(gray.width, right + pad), min(gray.height, bottom + pad)
+        crop = gray.crop((x0, y0, x1, y1))
+        factor = max(1, min(4, round(64 / h)))
+        if factor > 1:
+            crop = crop.resize((crop.width * factor, crop.height * factor),
+                               Image.Resampling.LANCZOS)
+        crop = ImageOps.expand(crop, border=CROP_PAD, fill=background)
+        out.append(Region(crop, x0, y0, x1 - x0, y1 - y0, factor))
+    out.sort(key=lambda r: (r.top, r.left))
+    return out[:MAX_UNREAD]

@@ -12,7 +12,7 @@ elsewhere (``verifier.forensics.duplicates``) from the hashes on ``LoadedImage``
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from verifier.evidence import EvidenceStore
 from verifier.forensics.images import ImageProblem, LoadedImage
@@ -84,6 +84,9 @@ def screenshot_checks(proof: Proof, images: list[LoadedImage | ImageProblem], oc
         for n, img in enumerate(images, 1) if isinstance(img, LoadedImage)
         for result in [ocr.read_auto(img.image)]
     ]
+    problem = handle_problem(proof.task.platform, proof.worker.handle)
+    if proof.worker.handle and proof.worker.handle.strip().lstrip("@") and not problem:
+        reads = [_looked_again(r, proof.worker.handle, ocr, evidence) for r in reads]
     checks = [_screenshot_check(reads, problems)]
     if not loaded:
         why = "no submitted screenshot could be read"
@@ -93,7 +96,6 @@ def screenshot_checks(proof: Proof, images: list[LoadedImage | ImageProblem], oc
         checks += [Check(name=n, outcome="unknown", detail=why)
                    for n in ("proof.target", "proof.state")]
         return checks
-    problem = handle_problem(proof.task.platform, proof.worker.handle)
     if problem:  # never matched: a handle no platform allows is no account, and costs
         checks.append(Check(name="proof.handle", outcome="fail",
                             detail=f"the worker's handle is not looked for: {problem}"))
@@ -105,6 +107,20 @@ def screenshot_checks(proof: Proof, images: list[LoadedImage | ImageProblem], oc
     checks.append(_bounded("proof.state", lambda: _state_check(
         proof, target_handle, target_name, reads, evidence)))
     return checks
+
+
+def _looked_again(read: _Read, handle: str, ocr: OcrEngine, evidence: EvidenceStore) -> _Read:
+    """The read with a second look at the lines its page pass left unread, when the
+    worker's handle is not in it: only a doubtful screenshot pays for one."""
+    try:
+        if find_all(read.ocr.text, handle, "handle"):
+            return read
+    except MatchTooCostly:  # ``proof.handle`` says so
+        return read
+    again = ocr.second_look(read.image.image, read.ocr)
+    if again.text == read.ocr.text:
+        return read
+    return replace(read, ocr=again, text_ref=evidence.put_text(again.text))
 
 
 def _bounded(name: str, run: Callable[[], Check]) -> Check:
