@@ -275,8 +275,11 @@ class OcrEngine:
         cost of one ink projection, when every line is covered."""
         started = time.perf_counter()
         api = self._api(result.langs)
+        # lines are read as the JPEG has them: the median that steadies the page pass
+        # thins the strokes of a lone line (a Devanagari name beside its avatar)
         texts, words = read_unread_lines(lambda crop: api.read(crop, PSM_SINGLE_LINE)[1],
-                                         prep.gray, [w.box for w in result.words])
+                                         prep.unsmoothed or prep.gray,
+                                         [w.box for w in result.words])
         if not words:
             return replace(result, seconds=result.seconds + time.perf_counter() - started)
         return replace(result, text=result.text + "\n".join(texts) + "\n",
