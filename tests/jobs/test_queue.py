@@ -13,46 +13,20 @@ from jobs import tasks
 from jobs.connections import redis_from_url
 from jobs.queues import enqueue_proof, get_queue, job_id_for
 from jobs.worker import run_worker
-from verifier.models import parse_proof
-from verifier.settings import Settings
-from verifier.store import Store
+from tests.jobs.conftest import follow_proof
 
 pytestmark = pytest.mark.integration
 
-WORLD = """
-platforms:
-  x:
-    accounts:
-      - {handle: acme_bd, name: Acme Bangladesh}
-      - {handle: rafi_bd, follows: [acme_bd]}
-      - {handle: karim_bd}
-"""
-
-
-def proof(pid: str, handle: str):
-    return parse_proof({"id": pid, "task": {"action": "follow", "platform": "x",
-                                            "target": "https://x.com/acme_bd"},
-                        "worker": {"id": f"w-{handle}", "handle": handle}})
-
-
 @pytest.fixture
-def env(tmp_path, sandbox_for, redis_server):
-    world = tmp_path / "world.yaml"
-    world.write_text(WORLD)
-    sandbox = sandbox_for(world)
-    redis_from_url(redis_server.url).flushdb()
-    settings = Settings(REDIS_URL=redis_server.url, VERIFIER_HOME=tmp_path / "home",
-                        VERIFIER_SANDBOX=sandbox.url, VERIFIER_SESSIONS_DIR=sandbox.sessions,
-                        VERIFIER_QUEUE=f"proofs-{tmp_path.name}")
-    store = Store(settings.db_url)
-    store.create_schema()
+def env(queue_env):
+    _sandbox, settings, store = queue_env()
     return settings, store
 
 
 def test_worker_decides_queued_proofs_once(env):
     settings, store = env
     queue = get_queue(redis_from_url(settings.redis_url), settings)
-    for p in (proof("q-1", "rafi_bd"), proof("q-2", "karim_bd")):
+    for p in (follow_proof("q-1", "rafi_bd"), follow_proof("q-2", "karim_bd")):
         store.add_proof(p)
         enqueue_proof(queue, p.id)
     enqueue_proof(queue, "q-1")  # a second submission of a queued proof is the same job
@@ -80,7 +54,7 @@ def cli(*args: str, env_extra: dict[str, str] | None = None, stdin: str | None =
 def test_cli_submit_then_worker(env, tmp_path):
     settings, store = env
     path = tmp_path / "p.json"
-    path.write_text(json.dumps(proof("c-1", "rafi_bd").to_json()))
+    path.write_text(json.dumps(follow_proof("c-1", "rafi_bd").to_json()))
     common = {"REDIS_URL": settings.redis_url, "VERIFIER_HOME": str(settings.home),
               "VERIFIER_SANDBOX": settings.sandbox or "",
               "VERIFIER_SESSIONS_DIR": str(settings.sessions_dir),
@@ -96,7 +70,7 @@ def test_cli_submit_then_worker(env, tmp_path):
 def test_cli_verify_prints_verdict_lines_and_refuses_bad_proofs(env, tmp_path):
     settings, _store = env
     good = tmp_path / "good.json"
-    good.write_text(json.dumps(proof("v-1", "karim_bd").to_json()))
+    good.write_text(json.dumps(follow_proof("v-1", "karim_bd").to_json()))
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"id": "v-2", "task": {"action": "retweet", "platform": "x",
                                                      "target": "https://x.com/a"},
@@ -112,7 +86,7 @@ def test_cli_verify_prints_verdict_lines_and_refuses_bad_proofs(env, tmp_path):
 
 def test_submit_without_redis_is_a_clear_error(tmp_path):
     path = tmp_path / "p.json"
-    path.write_text(json.dumps(proof("n-1", "rafi_bd").to_json()))
+    path.write_text(json.dumps(follow_proof("n-1", "rafi_bd").to_json()))
     env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
     env["VERIFIER_HOME"] = str(tmp_path)
     out = subprocess.run([sys.executable, "-m", "verifier.cli", "submit", str(path)],

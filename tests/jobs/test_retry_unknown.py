@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import time
 from datetime import timedelta
-from pathlib import Path
 
 import httpx
 import pytest
@@ -17,41 +16,15 @@ from jobs.connections import redis_from_url
 from jobs.queues import again_job_id, enqueue_proof, get_queue
 from jobs.sweeper import sweep_proofs
 from jobs.worker import run_worker
-from verifier.models import parse_proof
+from tests.jobs.conftest import follow_proof
 from verifier.settings import Settings
-from verifier.store import Store
 
 pytestmark = pytest.mark.integration
 
-WORLD = """
-platforms:
-  x:
-    accounts:
-      - {handle: acme_bd, name: Acme Bangladesh}
-      - {handle: rafi_bd, follows: [acme_bd]}
-"""
-
-
-def follow(pid: str):
-    return parse_proof({"id": pid, "task": {"action": "follow", "platform": "x",
-                                            "target": "https://x.com/acme_bd"},
-                        "worker": {"id": "w-rafi", "handle": "rafi_bd"}})
-
-
 @pytest.fixture
-def env(tmp_path: Path, sandbox_for, redis_server):
-    world = tmp_path / "world.yaml"
-    world.write_text(WORLD)
-    sandbox = sandbox_for(world)
-    redis_from_url(redis_server.url).flushdb()
-    settings = Settings(REDIS_URL=redis_server.url, VERIFIER_HOME=tmp_path / "home",
-                        VERIFIER_SANDBOX=sandbox.url, VERIFIER_SESSIONS_DIR=sandbox.sessions,
-                        VERIFIER_QUEUE=f"proofs-{tmp_path.name}",
-                        VERIFIER_RETRY_UNKNOWN_DELAYS="1")
-    store = Store(settings.db_url)
-    store.create_schema()
+def env(queue_env):
     tasks.set_context(None)
-    yield sandbox, settings, store
+    yield queue_env(VERIFIER_RETRY_UNKNOWN_DELAYS="1")
     tasks.set_context(None)
 
 
@@ -71,7 +44,7 @@ def test_rate_limited_proof_waits_then_is_decided_by_the_later_look(env) -> None
     conn = redis_from_url(settings.redis_url)
     queue = get_queue(conn, settings)
     set_wall(sandbox, "rate_limit")
-    store.add_proof(follow("r-1"))
+    store.add_proof(follow_proof("r-1"))
     enqueue_proof(queue, "r-1")
     run_worker(settings, burst=True)
 
@@ -98,7 +71,7 @@ def test_still_limited_after_the_last_delay_is_flagged_with_the_reason(env) -> N
     sandbox, settings, store = env
     queue = get_queue(redis_from_url(settings.redis_url), settings)
     set_wall(sandbox, "rate_limit")
-    store.add_proof(follow("r-2"))
+    store.add_proof(follow_proof("r-2"))
     enqueue_proof(queue, "r-2")
     run_worker(settings, burst=True)
     run_after_delay(settings)
