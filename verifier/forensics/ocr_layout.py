@@ -92,11 +92,13 @@ def under_heading(button: Placed, heading: Placed, size: tuple[int, int]) -> boo
 
     A phone (a portrait screenshot) shows one column: the buttons at the right
     edge of a suggestions list are the list's, however wide the screen, even
-    where OCR read no ``@handle`` beside them.
+    where OCR read no ``@handle`` beside them.  On a desktop the list's column
+    reaches about a third of the screen from the heading (Facebook's "People
+    you may know" card puts its buttons 300-360 px right of a short heading).
     """
     width, height = size
     right = width if height > 1.3 * width else heading.box[0] + max(
-        heading.box[2] - heading.box[0], 320)
+        heading.box[2] - heading.box[0], 320, round(0.3 * width))
     column = (heading.box[0] - 24, right)
     beside = column[0] <= (button.box[0] + button.box[2]) / 2 <= column[1]
     return beside and heading.box[1] < button.box[1] <= heading.box[3] + 0.6 * height

@@ -180,6 +180,8 @@ def _is_counter(text: str, match: Match,
     if above and all(_NUMBER.fullmatch(tok) for tok in above[0].split()) \
             and not _beside_companion(text, match):
         return True  # labels under a row of counts: "168 72" over "Followers Following"
+    if above and _wrapped_label(above[0], line, match.start - lo, match.end - lo):
+        return True  # "48K Followers · 312" wrapped before its "Following"
     a, b = match.start - lo, match.end - lo
     for label in STAT_LABELS:
         for m in find_all(line, label):
@@ -190,6 +192,16 @@ def _is_counter(text: str, match: Match,
                     not any(ch.isdigit() for ch in text[theirs[0]:theirs[1]]):
                 return True
     return False
+
+
+def _wrapped_label(above: str, line: str, a: int, b: int) -> bool:
+    """The word alone on its line, under a row of counts that ends on a number: the
+    label of that number, wrapped to the next line by a narrow column."""
+    tokens = above.split()
+    if not tokens or not _NUMBER.fullmatch(tokens[-1]) or line[:a].strip() or \
+            any(not (len(tok) == 1 and _ICON_TOKEN.fullmatch(tok)) for tok in line[b:].split()):
+        return False
+    return any(find_all(above, label) for label in STAT_LABELS)
 
 
 def _beside_companion(text: str, match: Match) -> bool:

@@ -34,6 +34,7 @@ INF = float("inf")
 REAL_EDIT = 1.0
 MARK_EDIT = 0.6
 
+_BLOCK_BREAK = re.compile(r"\n[ \t]*\n")  # a blank line: the end of an OCR block
 _DROP = {"\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u093c", "\u09bc"}
 _FOLD = {
     "\u09a3": "\u09a8",  # Bengali ণ -> ন
@@ -279,6 +280,8 @@ def _search(text: str, pattern: str, kind: Kind,
             continue
         cost, e = min(ends)
         lo, hi = origin[b], origin[e - 1] + 1
+        if _BLOCK_BREAK.search(text, lo, hi):
+            continue  # a blank line parts two OCR blocks: no name runs across it
         score = round(max(0.0, 1.0 - cost / pat.size), 3)
         found.append(Match(text[lo:hi], lo, hi, score, round(cost, 3)))
     return found

@@ -118,6 +118,16 @@ APP_CASES = [
     ("tiktok", "bn", True, True, False, 69, "negative"),  # passed before: kept
     # Failed before: Instagram's faint grey Hindi pill (16 levels off white, JPEG 60)
     ("instagram", "hi", False, True, True, 60, "positive"),
+    # Failed before: Facebook desktop, the target's button far right of its name and the
+    # "People you may know" card's buttons in the opposite state 300 px right of its heading
+    ("facebook", "en", False, False, False, None, "negative"),
+    ("facebook", "bn", True, False, True, None, "positive"),
+    ("facebook", "hi", False, False, True, None, "positive"),
+    # Failed before: Facebook phone, "48K Followers · 312" wrapped before its "Following",
+    # the name matched across two OCR blocks ("Ahmed" + "Bangladesh") owning the cards
+    ("facebook", "en", False, True, False, 70, "negative"),
+    ("facebook", "en", True, True, False, 80, "negative"),
+    ("facebook", "bn", False, True, True, 65, "positive"),  # passed before: kept
     # X post: a like is a heart; the replies' hearts and "Who to follow" say nothing
     ("x_post", "en", True, False, True, None, None),
     ("x_post", "bn", False, True, False, 80, None),
@@ -278,6 +288,18 @@ def test_the_word_boxes_say_what_stands_apart(line: list[tuple[str, int, int]], 
                                               state: str | None) -> None:
     found, _ = target_state(boxed(line), action, (1280, 800), None, None)
     assert found.state == state
+
+
+def test_a_count_label_wrapped_to_its_own_line_is_no_button() -> None:
+    """Facebook's phone header: "48K Followers · 312" and, on the next line, "Following"."""
+    counts = [("48K", 280, 52), ("Followers", 344, 130), ("·", 485, 4), ("312", 500, 48)]
+    alone = [("Following", 283, 130)]
+    assert target_state(boxed(counts, alone), "follow", (720, 1600), None, None
+                        )[0].state is None
+    # a button under a line that does not end on a count stays a button
+    bio = [("Eid", 280, 40), ("outfits", 330, 80), ("every", 420, 60), ("day", 490, 40)]
+    assert target_state(boxed(bio, alone), "follow", (720, 1600), None, None
+                        )[0].state == "positive"
 
 
 def test_a_row_of_buttons_under_counts_is_not_their_labels() -> None:

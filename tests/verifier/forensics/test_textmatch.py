@@ -186,3 +186,12 @@ def test_a_pattern_no_platform_allows_is_refused_before_matching() -> None:
     with pytest.raises(MatchTooCostly, match="a handle of 256 characters is longer than the 100"):
         find_handle("@rafi_bd Following", "a" * 256, budget)
     assert budget.used == 0
+
+
+def test_a_name_never_runs_across_two_ocr_blocks() -> None:
+    """A blank line parts OCR blocks: "Rafi Ahmed", a blank line, "Bangladesh" is no
+    "Acme Bangladesh" (it owned a Facebook page's suggestion cards); a name wrapped
+    inside one block still reads."""
+    assert find_all("Rafi Ahmed\n\nBangladesh\n48K Followers", "Acme Bangladesh") == []
+    assert [m.snippet for m in find_all("Acme\nBangladesh Follow", "Acme Bangladesh")] == [
+        "Acme\nBangladesh"]
