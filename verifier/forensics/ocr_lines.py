@@ -36,6 +36,7 @@ LINE_INK = (0.04, 0.75)  # share of a line piece's box that is ink (bold Devanag
 MAX_LINE_REREADS = 12
 LINE_SURE = 75  # mean confidence of a line read alone for its words to be kept
 WORD_FLOOR = 50  # and of each word kept
+READ_BEFORE = 0.6  # share of a word's width read before: a second reading
 RETRY_ABOVE = 55  # a line this sure with a word under LINE_SURE is read again,
 RETRY_SCALE = 1.25  # this much larger
 LINE_NUMBERS = 100_000  # line numbers of words read here (page lines count from 0)
@@ -68,12 +69,27 @@ def read_unread_lines(read_line: Callable[[Image.Image], list[OcrWord]], gray: I
                                            Image.Resampling.LANCZOS))
             if _line_confidence(again) > _line_confidence(read):
                 read, scale = again, RETRY_SCALE
-        kept = _sure_words(read)
+        placed = [replace(_from_crop(w, region, scale), line=LINE_NUMBERS + n)
+                  for w in _sure_words(read)]
+        kept = [w for w in placed if not _read_before(w.box, covered)]
         if not kept:
             continue
         texts.append(" ".join(w.text for w in kept))
-        words += [replace(_from_crop(w, region, scale), line=LINE_NUMBERS + n) for w in kept]
+        words += kept
     return texts, words
+
+
+def _read_before(box: Box, covered: list[Box]) -> bool:
+    """A word mostly (``READ_BEFORE`` of its width) under words read before on its line:
+    the crop took in read ink beside the unread (a button's outline around its label)
+    and read it twice.  A speck read before inside a word does not make it read."""
+    left, top, width, height = box
+    columns = np.zeros(max(1, width), dtype=bool)
+    for x, y, w, h in covered:
+        level = min(top + height, y + h) - max(top, y)
+        if level >= 0.5 * min(height, h) and x < left + width and x + w > left:
+            columns[max(0, x - left):min(width, x + w - left)] = True
+    return bool(columns.mean() >= READ_BEFORE)
 
 
 def _alnum(words: list[OcrWord]) -> list[OcrWord]:

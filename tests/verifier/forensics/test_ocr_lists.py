@@ -21,6 +21,7 @@ from fixtures.layouts.base import avatar, colours
 from fixtures.proofgen import PHONE, PHONE_SCALE, STATUS_BAR, with_status_bar
 from verifier.browser.pool import BrowserPool
 from verifier.forensics.ocr import OcrEngine
+from verifier.forensics.ocr_lines import _read_before
 from verifier.forensics.textmatch import find_phrase
 
 TARGET = Account("Acme Bangladesh", "acme_bd")
@@ -108,3 +109,13 @@ def test_pictures_are_painted_over_and_glyphs_kept() -> None:
     assert out.getpixel((40, 40)) == 255 and out.getpixel((11, 40)) == 255
     assert out.getpixel((101, 40)) == 0 and out.getpixel((195, 40)) == 0
     assert out.getpixel((282, 40)) == 0
+
+
+def test_a_line_read_again_beside_its_outline_is_not_added_twice() -> None:
+    """The crop of an outlined button's ring takes in its label, read before: the
+    label's words are not added again (X's Hindi "फ़ॉलो कर रहे" read as "फ़ॉलो");
+    a speck read before inside a name does not hide the name."""
+    label = [(481, 405, 174, 32)]
+    assert _read_before((480, 384, 61, 81), label)
+    assert not _read_before((209, 258, 94, 36), [(256, 273, 19, 12)])
+    assert not _read_before((480, 500, 61, 30), label)  # the line under it
