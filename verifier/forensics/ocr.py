@@ -78,6 +78,7 @@ MIN_STROKE = 3  # median ink run (pixels) from which a 3x3 median keeps the lett
 # Only phone captures (portrait, drawn at 2-3 device pixels per point) are smoothed: a
 # desktop page's 1x text ("@rafi_bd" at 13 px) loses its strokes to a median.
 PHONE_ASPECT = 1.3
+BUTTON_SURE = 80  # a button crop's word at least this sure is not looked at again
 _TESSDATA_DIRS = ("/usr/share/tesseract-ocr/5/tessdata", "/usr/share/tesseract-ocr/4.00/tessdata",
                   "/usr/share/tessdata", "/usr/local/share/tessdata",
                   "/opt/homebrew/share/tessdata")
@@ -366,8 +367,11 @@ class OcrEngine:
         texts, words = [result.text.rstrip("\n")], list(result.words)
         first = min((w.line for w in words), default=0)
         # Unsure words are looked at again, and "@" words with their line: a handle cut
-        # short ("@am" for "@amit_bd") reads whole with the ink after it.
-        read = [w.box for w in words if w.confidence >= REREAD_BELOW
+        # short ("@am" for "@amit_bd") reads whole with the ink after it.  A crop taken
+        # for a button is surely read only well over the page's bar: an account card
+        # read as a button ("(609" for "@amit_bd") hides the handle in it.
+        read = [w.box for w in words
+                if w.confidence >= (BUTTON_SURE if w.line < 0 else REREAD_BELOW)
                 and not w.text.lstrip("([").startswith(("@", "\u00a9"))]
         for n, region in enumerate(unread_lines(prep.gray, read), 1):
             _, found = api.read(region.image, PSM_SINGLE_LINE)
