@@ -8,8 +8,10 @@ API check when an employer adds the verifier's bot: not in this version).
 - ``comment``: open the post's discussion widget
   (``t.me/CHANNEL/POST?embed=1&discussion=1``), parse the HTML document the
   page fetched (there is no JSON behind it), follow the "older comments" link
-  until the worker's comment is found or the comments end, and check the
-  task's ``comment_text`` words and ``min_comment_words`` on it.
+  until the worker's comment is found and the older pages read (or the
+  comments end), check the task's ``comment_text`` words and
+  ``min_comment_words`` on it, and fail a copy of an earlier comment
+  (``judge_comment``, with the comments' ``<time datetime>``).
 - ``join``: confirm the public channel exists through its preview
   (``t.me/s/CHANNEL``) and return ``skipped``; private invite links
   (``t.me/+HASH``, ``joinchat/``) are skipped without a visit.
@@ -21,8 +23,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import urljoin, urlsplit
 
+from verifier.forensics.comments import Comment, judge_comment
 from verifier.models import Check, Outcome, Proof
 from verifier.platforms.base import (
     Adapter,
@@ -186,46 +190,78 @@ class TelegramAdapter(Adapter):
 
     def _scan(self, visit: Visit, url: str, handle: str, target: Target, proof: Proof,
               env: LiveEnv) -> tuple[Outcome, str, Message | None]:
-        """Read the discussion pages, newest first: (outcome, detail, the worker's comment)."""
+        """Read the discussion pages, newest first: (outcome, detail, the worker's comment).
+
+        A copy can only be of an earlier comment, so the pages older than the
+        worker's comment are read too (up to the page limit) before it passes.
+        """
         who = f"@{handle.lstrip('@')}" if self.username_re.match(handle.lstrip("@")) else handle
         task = proof.task
-        seen, pages = 0, 0
+        pages: list[list[Message]] = []  # newest page first, each oldest first
+        found: Message | None = None
         mismatch: tuple[Message, str] | None = None
+        ended = False
         while True:
             opened = self._open(visit, url)
-            pages += 1
             if opened.blocked:
                 return "unknown", f"{opened.blocked}; the comments could not be checked", None
             preview = parse_preview(opened.html, self.classes)
             if preview.error:
                 return "fail", (f"the Telegram post {target.key} does not exist (Telegram says: "
                                 f"{preview.error})"), None
-            if pages == 1 and preview.post(target.key) is None:
+            if not pages and preview.post(target.key) is None:
                 return "unknown", (f"layout changed: the discussion page of {target.key} shows "
                                    "no post"), None
-            seen += len(preview.comments)
-            for comment in reversed(preview.comments):
+            pages.append(preview.comments)
+            for comment in reversed(preview.comments if found is None else []):
                 if not comment.by(handle):
                     continue
                 problem = comment_text_problem(comment.text, task.comment_text,
                                                task.min_comment_words)
                 if problem is None:
-                    return "pass", (f"{who} commented on {target.key} ({seen} comment(s) read): "
-                                    f"\u201c{comment.text}\u201d"), comment
+                    found = comment
+                    break
                 mismatch = mismatch or (comment, problem)
-            if not preview.more_href:
-                break
-            if pages >= env.settings.max_list_pages:
-                if mismatch is None:
-                    return "unknown", (f"no comment by {who} among the latest {seen} and the "
-                                       "comments go on past the page limit"), None
+            ended = not preview.more_href
+            if ended or len(pages) >= env.settings.max_list_pages:
                 break
             url = urljoin(opened.url, preview.more_href)
+        seen = sum(map(len, pages))
+        if found is not None:
+            return self._judge_copy(found, handle, who, target, proof, pages, ended, seen)
         if mismatch is not None:
             comment, problem = mismatch
             return "fail", (f"{who}'s comment on {target.key} {problem}: "
                             f"\u201c{comment.text}\u201d"), comment
+        if not ended:
+            return "unknown", (f"no comment by {who} among the latest {seen} and the "
+                               "comments go on past the page limit"), None
         return "fail", f"no comment by {who} on {target.key} ({seen} comment(s) read)", None
+
+    @staticmethod
+    def _judge_copy(found: Message, handle: str, who: str, target: Target, proof: Proof,
+                    pages: list[list[Message]], ended: bool, seen: int
+                    ) -> tuple[Outcome, str, Message | None]:
+        """Pass the worker's comment unless it repeats an earlier one (``judge_comment``:
+        the comments' times say which came first; without them, fail closed)."""
+        read = [m for page in reversed(pages) for m in page]  # oldest first
+        comments = [Comment(m.author_handle or m.author_name, m.text, _when(m.datetime))
+                    for m in read if m is found or not m.by(handle)]
+        judged = judge_comment("live.comment", [found.author_handle or found.author_name],
+                               comments, proof.task, f"the Telegram post {target.key}",
+                               oldest_first=ended)
+        if judged.outcome == "fail":
+            return "fail", judged.detail or "", found
+        return "pass", (f"{who} commented on {target.key} ({seen} comment(s) read): "
+                        f"\u201c{found.text}\u201d"), found
+
+
+def _when(stamp: str) -> float | None:
+    """The POSIX time of a comment's ``<time datetime>``, or None when absent or unread."""
+    try:
+        return datetime.fromisoformat(stamp).timestamp() if stamp else None
+    except ValueError:
+        return None
 
 
 __all__ = ["Preview", "TelegramAdapter"]

@@ -69,8 +69,8 @@ def tg(sandbox: SandboxWorld, make_verifier: Any) -> Iterator[Any]:
     admin(sandbox, op="reset")
 
 
-def proof(action: str, target: str, worker: str | None, **task: Any) -> Any:
-    return parse_proof({"id": "p1", "task": {"action": action, "platform": "telegram",
+def proof(action: str, target: str, worker: str | None, pid: str = "p1", **task: Any) -> Any:
+    return parse_proof({"id": pid, "task": {"action": action, "platform": "telegram",
                                              "target": target, **task},
                         "worker": {"id": f"w-{worker}", "handle": worker}})
 
@@ -107,6 +107,37 @@ def test_older_comment_found_through_the_older_link(tg):
                  "comment")
     assert check.outcome == "pass", check.detail
     assert "26 comment(s) read" in check.detail
+
+
+def test_a_later_copy_of_a_comment_fails_and_the_original_passes(sandbox, tg):
+    """The discussion's <time datetime> says who wrote first: only the copy fails."""
+    admin(sandbox, op="add_comment", platform="telegram", post="101", author="lipi_bd",
+          text="Great offer, ordered two!")
+    copy = live(tg.verify(proof("comment", POST, "lipi_bd")), "comment")
+    assert copy.outcome == "fail", copy.detail
+    assert "repeats the comment by rafi_bd" in copy.detail
+    original = live(tg.verify(proof("comment", POST, "rafi_bd", "p2")), "comment")
+    assert original.outcome == "pass", original.detail
+
+
+def test_a_copy_of_a_comment_on_an_older_page_fails(sandbox, tg):
+    """The worker's comment is on the newest page, its source on the page before: the
+    older pages are read before the comment passes."""
+    admin(sandbox, op="add_comment", platform="telegram", post="102", author="lipi_bd",
+          text="Best offer of the season")
+    for n in range(20):  # a page of the discussion widget
+        admin(sandbox, op="add_comment", platform="telegram", post="102", author=f"late{n}",
+              text=f"reply {n}")
+    admin(sandbox, op="add_comment", platform="telegram", post="102", author="late_one",
+          text="Best offer of the season")
+    check = live(tg.verify(proof("comment", "https://t.me/acme_news/102", "late_one")),
+                 "comment")
+    assert check.outcome == "fail", check.detail
+    assert "repeats the comment by lipi_bd" in check.detail
+    wrote = live(tg.verify(proof("comment", "https://t.me/acme_news/102", "lipi_bd", "p2")),
+                 "comment")
+    assert wrote.outcome == "pass", wrote.detail
+    assert "48 comment(s) read" in wrote.detail
 
 
 def test_no_comment_fails(tg):
