@@ -17,6 +17,7 @@ from verifier.forensics.ocr_layout import (
     Box,
     Placed,
     distance,
+    gaps,
     in_column,
     owned_by_target,
     place,
@@ -176,7 +177,7 @@ def _is_counter(text: str, match: Match,
     icons = _icon_digits(own, offset, match.end - match.start)
     if any(ch.isdigit() and i not in icons for i, ch in enumerate(own)):
         return True
-    above = [ln for ln in text[:lo].splitlines() if ln.strip()][-1:]
+    above = _line_above(text, lo, match, spans)
     if above and all(_NUMBER.fullmatch(tok) for tok in above[0].split()) \
             and not _beside_companion(text, match):
         return True  # labels under a row of counts: "168 72" over "Followers Following"
@@ -192,6 +193,30 @@ def _is_counter(text: str, match: Match,
                     not any(ch.isdigit() for ch in text[theirs[0]:theirs[1]]):
                 return True
     return False
+
+
+def _line_above(text: str, lo: int, match: Match,
+                spans: list[tuple[int, int, Box]] | None) -> list[str]:
+    """The text line before the word's, as a one-item list (none when there is none).
+
+    With the word boxes, only a line that sits right above the word on the
+    screenshot: lines read apart (a button crop, a line read alone) follow each
+    other in the text wherever they are on the page ("46" read off an icon is
+    no row of counts over a button).
+    """
+    head = text[:lo].rstrip()
+    start = head.rfind("\n") + 1
+    line = head[start:]
+    if not line.strip():
+        return []
+    if spans is None:
+        return [line]
+    word, over = place(spans, match.start, match.end), place(spans, start, len(head))
+    if word is None or over is None:
+        return [line]
+    gx, gy = gaps(word.box, over.box)
+    below = word.box[1] >= over.box[1]
+    return [line] if below and gx == 0 and gy <= 2.5 * max(word.height, over.height) else []
 
 
 def _wrapped_label(above: str, line: str, a: int, b: int) -> bool:
