@@ -41,6 +41,7 @@ from PIL import Image, ImageFilter, ImageOps, ImageStat
 
 from verifier.forensics.ocr_api import (
     PSM_AUTO,
+    PSM_SINGLE_BLOCK,
     PSM_SINGLE_LINE,
     Backend,
     OcrWord,
@@ -55,6 +56,7 @@ from verifier.forensics.ocr_regions import (
     Region,
     find_buttons,
     handle_crops,
+    label_lines,
     unread_lines,
 )
 from verifier.forensics.textmatch import ScriptCounts, script_counts
@@ -79,6 +81,8 @@ MIN_STROKE = 3  # median ink run (pixels) from which a 3x3 median keeps the lett
 # desktop page's 1x text ("@rafi_bd" at 13 px) loses its strokes to a median.
 PHONE_ASPECT = 1.3
 BUTTON_SURE = 80  # a button crop's word at least this sure is not looked at again
+BUTTON_RETRY_BELOW = 40  # a button word this unsure has its crop read again,
+BUTTON_RETRY_SCALE = 1.5  # this much larger
 _TESSDATA_DIRS = ("/usr/share/tesseract-ocr/5/tessdata", "/usr/share/tesseract-ocr/4.00/tessdata",
                   "/usr/share/tessdata", "/usr/local/share/tessdata",
                   "/opt/homebrew/share/tessdata")
@@ -260,8 +264,7 @@ class OcrEngine:
             for n, button in enumerate(prep.buttons, 1):
                 if _already_read(button, words, prep.buttons, indic=langs != "eng"):
                     continue
-                _, crop_words = api.read(button.image, PSM_SINGLE_LINE)
-                kept = _button_words(crop_words)
+                kept = _button_words(_read_button(api, button))
                 if kept:
                     texts.append(" ".join(w.text for w in kept))
                     words += [replace(_from_crop(w, button), line=-n) for w in kept]
@@ -452,6 +455,35 @@ def _probe_image(prep: _Prepared, first: OcrResult) -> Image.Image | None:
         sheet.paste(crop, (20, y))
         y += crop.height + 30
     return sheet
+
+
+def _read_button(api: TesseractApi, button: Region) -> list[OcrWord]:
+    """The words of a button crop, boxed in the crop's pixels.
+
+    A label wrapped on two lines is read as a block.  A word read unsurely
+    (under ``BUTTON_RETRY_BELOW``) is read again with the crop half as large
+    again, and the surer reading wins: Tesseract's confidence swings with size
+    (YouTube's Bengali "সাবস্ক্রাইব" in a tall pill at 0 %, at 86 % enlarged).
+    """
+    psm = PSM_SINGLE_BLOCK if label_lines(button.image) > 1 else PSM_SINGLE_LINE
+    _, words = api.read(button.image, psm)
+    if not any(w.confidence < BUTTON_RETRY_BELOW and any(ch.isalnum() for ch in w.text)
+               for w in words):
+        return words
+    image = button.image
+    _, again = api.read(image.resize((round(image.width * BUTTON_RETRY_SCALE),
+                                      round(image.height * BUTTON_RETRY_SCALE)),
+                                     Image.Resampling.LANCZOS), psm)
+    if _sureness(again) <= _sureness(words):
+        return words
+    return [_rescale(w, BUTTON_RETRY_SCALE, (0, 0)) for w in again]
+
+
+def _sureness(words: list[OcrWord]) -> float:
+    """Mean confidence of the words with letters or digits, weighted by length."""
+    text = [w for w in words if any(ch.isalnum() for ch in w.text)]
+    letters = sum(len(w.text) for w in text)
+    return sum(w.confidence * len(w.text) for w in text) / letters if letters else 0.0
 
 
 def _button_words(words: list[OcrWord]) -> list[OcrWord]:

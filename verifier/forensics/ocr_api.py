@@ -30,6 +30,7 @@ except ImportError:  # pragma: no cover - depends on the installation
 
 Backend = Literal["tesserocr", "pytesseract"]
 PSM_AUTO = 3
+PSM_SINGLE_BLOCK = 6
 PSM_SINGLE_LINE = 7
 
 

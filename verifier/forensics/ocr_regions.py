@@ -40,6 +40,8 @@ BUTTON_PASSES = ((48, False), (20, True), (20, False), (10, False))
 LIGHT_FILL = 48
 RING_FILL = 0.5  # an outline's own pixels cover at most this share of the shape it encloses
 CROP_PAD = 10  # pixels of button colour around a crop: Tesseract misses text touching the edge
+LABEL_GAP = 2  # blank rows (in the crop) that part two lines of a button's label
+LABEL_LINE = 0.5  # of the tallest line's height, for a run of rows to be a line
 # Handle re-reads
 REREAD_BELOW = 60  # page-pass confidence under which a handle-shaped word is read again
 MAX_REREADS = 6
@@ -154,6 +156,20 @@ def _button(arr: np.ndarray, shape: np.ndarray, sl: tuple[slice, slice], outline
         img = img.resize((w * factor, h * factor), Image.Resampling.LANCZOS)
     img = ImageOps.expand(img, border=CROP_PAD, fill=fill_value)
     return Region(img, sl[1].start, sl[0].start, w, h, factor)
+
+
+def label_lines(image: Image.Image) -> int:
+    """How many lines of text a button crop (dark on light) holds: runs of inked rows
+    parted by a blank gap, each at least ``LABEL_LINE`` as tall as the tallest (a
+    vowel sign or a dot apart from its letters is no line).  Instagram's Bengali
+    "অনুসরণ / করা হচ্ছে" wraps inside its button; read as one line, its first
+    line is lost."""
+    rows = np.flatnonzero((np.asarray(image.convert("L")) < 128).any(axis=1))
+    if rows.size == 0:
+        return 0
+    breaks = np.flatnonzero(np.diff(rows) > LABEL_GAP)
+    heights = np.append(rows[breaks], rows[-1]) - np.insert(rows[breaks + 1], 0, rows[0]) + 1
+    return int((heights >= LABEL_LINE * heights.max()).sum())
 
 
 def handle_crops(gray: Image.Image, words: list[tuple[str, float, tuple[int, int, int, int]]]

@@ -69,6 +69,9 @@ STATE_CASES = [
     # class 4: "subscribed" read small beside its icons (passed before: kept)
     ("youtube", "en", False, False, True, None),
     ("x", "hi", False, True, True, 75),  # passed before: kept
+    # a tall red pill's "সাবস্ক্রাইব" read at 0 % at the crop's size and dropped, "করুন"
+    # left alone: read again half as large again, at 86 % (failed before)
+    ("youtube", "bn", False, True, False, 66),
 ]
 
 
@@ -300,6 +303,19 @@ def test_a_count_label_wrapped_to_its_own_line_is_no_button() -> None:
     bio = [("Eid", 280, 40), ("outfits", 330, 80), ("every", 420, 60), ("day", 490, 40)]
     assert target_state(boxed(bio, alone), "follow", (720, 1600), None, None
                         )[0].state == "positive"
+
+
+def test_a_number_read_elsewhere_is_no_count_over_the_button() -> None:
+    """A lone "46" read off an icon comes before the target's button in the text (lines
+    read apart follow each other wherever they are): only a number right above the
+    word makes it a counter's label (TikTok's suggested_done gave unknown before)."""
+    far = [("46", 600, 20)]
+    near = [("46", 90, 20)]
+    button = [("Follow", 86, 70)]
+    assert target_state(boxed(far, button), "follow", (720, 1600), None, None
+                        )[0].state == "negative"
+    assert target_state(boxed(near, button), "follow", (720, 1600), None, None
+                        )[0].state is None
 
 
 def test_a_row_of_buttons_under_counts_is_not_their_labels() -> None:

@@ -49,16 +49,19 @@ def evidence(tmp_path: Path) -> EvidenceStore:
 
 @pytest.fixture(scope="module")
 def sandbox_shots() -> Iterator[dict[str, bytes]]:
-    """The corpus sandbox's Bengali YouTube channel and GitHub profile, dark phone PNGs,
-    as sumi sees them (logged in)."""
+    """The corpus sandbox's Bengali YouTube channel, GitHub and Instagram profiles, dark
+    phone PNGs, as sumi sees them (logged in)."""
     with SandboxServer(CORPUS_WORLD) as sandbox, ProofRenderer(sandbox.url) as renderer:
         _admin(sandbox.url, {"ops": [{"op": "set_locale", "platform": p, "locale": "bn"}
-                                     for p in ("youtube", "github")]})
+                                     for p in ("youtube", "github", "instagram")]})
         yield {
             "youtube": renderer.render(Shot("youtube", "sumi_bd",
                                             "https://www.youtube.com/@AcmeBD", True, True)),
             "github": renderer.render(Shot("github", "sumi-bd", "https://github.com/octo-bd",
                                            True, True)),
+            "instagram": renderer.render(Shot("instagram", "sumi.akter",
+                                              "https://www.instagram.com/cafe.dhanmondi/",
+                                              True, True)),
         }
 
 
@@ -192,3 +195,16 @@ def test_another_accounts_handle_still_fails(shared_pool: BrowserPool, ocr_engin
         data = as_jpeg(png, quality) if quality else png
         outcome, detail = handle_check(data, "amit_bd", ocr_engine, settings, evidence)
         assert outcome == "fail", (shown, dark, detail)
+
+
+@pytest.mark.parametrize("quality", [None, 60, 80])
+def test_sandbox_instagram_bengali_button_wrapped_on_two_lines(
+        sandbox_shots: dict[str, bytes], ocr_engine: OcrEngine, quality: int | None) -> None:
+    """Instagram's Bengali "অনুসরণ / করা হচ্ছে" wraps inside its button: the button was
+    read as one line, "করা হচ্ছে" alone, and no state found (failed before, the full
+    corpus's instagram-follow-genuine-sumi)."""
+    data = sandbox_shots["instagram"]
+    image = picture(as_jpeg(data, quality) if quality else data)
+    state, _ = target_state(ocr_engine.read_auto(image), "follow", image.size,
+                            "cafe.dhanmondi", "Cafe Dhanmondi", "sumi.akter")
+    assert state.state == "positive" and state.word == "অনুসরণ করা হচ্ছে", state
