@@ -31,7 +31,8 @@ from PIL import Image
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from verifier.forensics.ocr import OcrEngine, find_tessdata, prepare  # noqa: E402
+from verifier.forensics.ocr import OcrEngine, find_tessdata  # noqa: E402
+from verifier.forensics.ocr_prepare import prepare  # noqa: E402
 
 DEFAULT_IMAGE = REPO / "../shared/realdata/screenshots/nitter_twitter_profile_framasoft.png"
 

@@ -8,11 +8,13 @@ Why it looks the way it does (figures in MEASUREMENTS.md and docs/ocr.md):
   process start, a PNG round trip or a model load (docs/ocr.md has the
   figures).  ``pytesseract`` is the fallback when the wheel is missing.
 * Gray + 2x upscale reads usernames far better (98.9 % against 88.3 % exact);
-  dark-mode screenshots are inverted so the text is dark on light.
+  dark-mode screenshots are inverted so the text is dark on light, phone JPEGs
+  smoothed (``verifier.forensics.ocr_prepare``).
 * Buttons with light text on a coloured pill ("Unsubscribe", "Follow") are lost
   by Tesseract's page layout, which takes a filled shape for a picture, and so
   is dark text inside a faint outline (GitHub's "Unfollow"); they are found as
-  solid blobs with holes or as rings, flattened and read one line each.
+  solid blobs with holes or as rings, flattened and read one label each
+  (``verifier.forensics.ocr_buttons``).
 * Handle-shaped words the page pass read unsure ("@sumi_ba" at 32 %) are
   read again alone, enlarged; the surer reading wins ("@sumi_bd" at 93 %).
   ``verifier.forensics.ocr_regions`` cuts out both kinds of region.
@@ -33,56 +35,35 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, replace
-from functools import cached_property
 from pathlib import Path
 
-import numpy as np
-from PIL import Image, ImageFilter, ImageOps, ImageStat
+from PIL import Image, ImageOps, ImageStat
 
 from verifier.forensics.ocr_api import (
     PSM_AUTO,
-    PSM_SINGLE_BLOCK,
     PSM_SINGLE_LINE,
     Backend,
     OcrWord,
     TesseractApi,
     tesserocr,
 )
-from verifier.forensics.ocr_columns import Gutter, find_gutters
+from verifier.forensics.ocr_buttons import already_read, button_words, read_button
+from verifier.forensics.ocr_columns import Gutter
 from verifier.forensics.ocr_lines import read_unread_lines
+from verifier.forensics.ocr_prepare import Prepared, prepare
 from verifier.forensics.ocr_regions import (
     CROP_PAD,
     REREAD_BELOW,
     Region,
-    find_buttons,
     handle_crops,
-    label_lines,
     unread_lines,
 )
 from verifier.forensics.textmatch import ScriptCounts, script_counts
 
-DARK_MEAN = 110  # mean luminance under which a screenshot is taken for dark mode
-UPSCALE_BELOW_WIDTH = 1600  # narrower images are read at 2x
-MAX_OCR_PIXELS = 24_000_000  # upscaling stops here: memory and time grow with area
 MIN_GLYPH = 5  # pixels: a word boxed shorter than this is a speck, not text
 REREAD_GAIN = 15  # a re-read handle must be this much surer than the page pass
-# Ink outside the page pass's words wider than this (in button heights, letters
-# apart by at most UNREAD_GAP) is a word it missed: the button is read again.
-UNREAD_INK, UNREAD_GAP = 0.4, 0.3
 MEMO_SIZE = 8  # read_auto results kept, so the checks of one proof share one read
-# Share of the changing pixels near the page background that are small ripples (above or
-# below both neighbours by at most RIPPLE levels): JPEG's ringing.  Drawn pages saved as
-# PNG measure 0.005-0.02, real PNG captures up to 0.37 (photographs, re-saved JPEGs), the
-# drawn pages as JPEG 60-85 0.32-0.39.
-JPEG_RINGING = 0.25
-RIPPLE = 12
-MIN_STROKE = 3  # median ink run (pixels) from which a 3x3 median keeps the letters
-# Only phone captures (portrait, drawn at 2-3 device pixels per point) are smoothed: a
-# desktop page's 1x text ("@rafi_bd" at 13 px) loses its strokes to a median.
-PHONE_ASPECT = 1.3
 BUTTON_SURE = 80  # a button crop's word at least this sure is not looked at again
-BUTTON_RETRY_BELOW = 40  # a button word this unsure has its crop read again,
-BUTTON_RETRY_SCALE = 1.5  # this much larger
 _TESSDATA_DIRS = ("/usr/share/tesseract-ocr/5/tessdata", "/usr/share/tesseract-ocr/4.00/tessdata",
                   "/usr/share/tessdata", "/usr/local/share/tessdata",
                   "/opt/homebrew/share/tessdata")
@@ -119,77 +100,6 @@ def find_tessdata() -> Path:
             return path
     raise OcrUnavailable("no tessdata directory with eng.traineddata found (set "
                          f"TESSDATA_PREFIX); looked in {', '.join(map(str, candidates))}")
-
-
-@dataclass(frozen=True)
-class _Prepared:
-    gray: Image.Image  # grayscale, dark text on light, original size
-    big: Image.Image  # what the page pass reads (upscaled when narrow)
-    scale: float
-    inverted: bool
-    unsmoothed: Image.Image | None = None  # the gray before the JPEG median, when one ran
-
-    @cached_property
-    def buttons(self) -> list[Region]:
-        """Found once, shared by the English read, the language probe and the final read."""
-        return find_buttons(self.gray)
-
-    @cached_property
-    def gutters(self) -> tuple[Gutter, ...]:
-        return find_gutters(self.gray)
-
-
-def jpeg_noisy(gray: Image.Image) -> bool:
-    """Whether the screenshot carries JPEG ringing on strokes thick enough to smooth.
-
-    Anti-aliased text in a PNG changes monotonically across an edge; a JPEG
-    adds ripples of a few levels beside every edge (mosquito noise), which
-    Tesseract's binarisation turns into specks that break light text on dark
-    pages, grey pills and small handles apart.  Ripples are counted only among
-    the pixels near the page's background (photographs ripple everywhere), as a
-    share of those that change (``JPEG_RINGING``).  A median would thin
-    one-pixel strokes, so text whose strokes are narrower than ``MIN_STROKE``
-    (a desktop page at 1x) is left as it is.
-    """
-    a = np.asarray(gray, dtype=np.int16)[::2]  # every other row says as much, in half the time
-    background = int(np.bincount(a.ravel(), minlength=256).argmax())
-    left, mid, right = a[:, :-2], a[:, 1:-1], a[:, 2:]
-    to_left, to_right = mid - left, mid - right
-    near = np.abs(mid - background) <= 2 * RIPPLE
-    ripple = ((to_left * to_right) > 0) & (np.minimum(abs(to_left), abs(to_right)) <= RIPPLE)
-    busy = ((to_left != 0) | (to_right != 0)) & near
-    if (ripple & near).sum() < JPEG_RINGING * max(1, busy.sum()):
-        return False
-    ink = np.pad(np.abs(a - background) > 96, ((0, 0), (1, 1))).ravel().astype(np.int8)
-    edges = np.diff(ink)
-    runs = np.flatnonzero(edges == -1) - np.flatnonzero(edges == 1)  # ink runs along rows
-    runs = runs[runs <= 12]  # strokes, not filled shapes
-    return runs.size > 0 and float(np.median(runs)) >= MIN_STROKE
-
-
-def prepare(image: Image.Image) -> _Prepared:
-    """Gray, invert dark mode, smooth JPEG ringing, upscale narrow screenshots (within a
-    pixel budget).
-
-    A 3x3 median removes JPEG's ripples and keeps strokes three pixels wide
-    (phone captures at 2x, where JPEG is the rule); ``jpeg_noisy`` and
-    ``PHONE_ASPECT`` say when.
-    """
-    gray = image.convert("L")
-    inverted = ImageStat.Stat(gray).mean[0] < DARK_MEAN
-    if inverted:
-        gray = ImageOps.invert(gray)
-    unsmoothed = None
-    if gray.height >= PHONE_ASPECT * gray.width and jpeg_noisy(gray):
-        unsmoothed, gray = gray, gray.filter(ImageFilter.MedianFilter(3))
-    scale = 1.0
-    if gray.width < UPSCALE_BELOW_WIDTH:
-        scale = max(1.0, min(2.0, (MAX_OCR_PIXELS / (gray.width * gray.height)) ** 0.5))
-    big = gray
-    if scale > 1.0:
-        size = (round(gray.width * scale), round(gray.height * scale))
-        big = gray.resize(size, Image.Resampling.LANCZOS)
-    return _Prepared(gray, big, scale, inverted, unsmoothed)
 
 
 class OcrEngine:
@@ -244,7 +154,7 @@ class OcrEngine:
         """Read a screenshot in the given languages (``"eng"``, ``"eng+ben"`` ...)."""
         return self._read(prepare(image), langs, buttons=self.buttons)
 
-    def _read(self, prep: _Prepared, langs: str, buttons: bool, upscaled: bool = True,
+    def _read(self, prep: Prepared, langs: str, buttons: bool, upscaled: bool = True,
               lines: bool = True) -> OcrResult:
         started = time.perf_counter()
         api = self._api(langs)
@@ -262,9 +172,9 @@ class OcrEngine:
         words += page_words
         if buttons:
             for n, button in enumerate(prep.buttons, 1):
-                if _already_read(button, words, prep.buttons, indic=langs != "eng"):
+                if already_read(button, words, prep.buttons, indic=langs != "eng"):
                     continue
-                kept = _button_words(_read_button(api, button))
+                kept = button_words(read_button(api, button))
                 if kept:
                     texts.append(" ".join(w.text for w in kept))
                     words += [replace(_from_crop(w, button), line=-n) for w in kept]
@@ -273,7 +183,7 @@ class OcrEngine:
                            prep.gutters)
         return self._with_lines(prep, result) if lines and self.lines else result
 
-    def _with_lines(self, prep: _Prepared, result: OcrResult) -> OcrResult:
+    def _with_lines(self, prep: Prepared, result: OcrResult) -> OcrResult:
         """``result`` with the lines of ink none of its words covers read alone, one line
         each, in its languages (``verifier.forensics.ocr_lines``); unchanged, at the
         cost of one ink projection, when every line is covered."""
@@ -331,7 +241,7 @@ class OcrEngine:
             final = self._with_lines(prep, first) if self.lines else first
         return replace(final, seconds=time.perf_counter() - started)
 
-    def _langs_for(self, prep: _Prepared, first: OcrResult) -> str:
+    def _langs_for(self, prep: Prepared, first: OcrResult) -> str:
         """The languages of the final read, from the English read (see ``_read_auto``).
 
         The English read leaves out the lines read alone: English reads Bengali
@@ -408,7 +318,7 @@ def choose_langs(counts: ScriptCounts) -> str:
     return "eng+ben" if ben >= hin else "eng+hin"
 
 
-def _probe_image(prep: _Prepared, first: OcrResult) -> Image.Image | None:
+def _probe_image(prep: Prepared, first: OcrResult) -> Image.Image | None:
     """What to show the Indic models: the poorly read lines, stacked, or everything.
 
     None when English read the screenshot well.  Lines are cut from the gray
@@ -455,101 +365,6 @@ def _probe_image(prep: _Prepared, first: OcrResult) -> Image.Image | None:
         sheet.paste(crop, (20, y))
         y += crop.height + 30
     return sheet
-
-
-def _read_button(api: TesseractApi, button: Region) -> list[OcrWord]:
-    """The words of a button crop, boxed in the crop's pixels.
-
-    A label wrapped on two lines is read as a block.  A word read unsurely
-    (under ``BUTTON_RETRY_BELOW``) is read again with the crop half as large
-    again, and the surer reading wins: Tesseract's confidence swings with size
-    (YouTube's Bengali "সাবস্ক্রাইব" in a tall pill at 0 %, at 86 % enlarged).
-    """
-    psm = PSM_SINGLE_BLOCK if label_lines(button.image) > 1 else PSM_SINGLE_LINE
-    _, words = api.read(button.image, psm)
-    if not any(w.confidence < BUTTON_RETRY_BELOW and any(ch.isalnum() for ch in w.text)
-               for w in words):
-        return words
-    image = button.image
-    _, again = api.read(image.resize((round(image.width * BUTTON_RETRY_SCALE),
-                                      round(image.height * BUTTON_RETRY_SCALE)),
-                                     Image.Resampling.LANCZOS), psm)
-    if _sureness(again) <= _sureness(words):
-        return words
-    return [_rescale(w, BUTTON_RETRY_SCALE, (0, 0)) for w in again]
-
-
-def _sureness(words: list[OcrWord]) -> float:
-    """Mean confidence of the words with letters or digits, weighted by length."""
-    text = [w for w in words if any(ch.isalnum() for ch in w.text)]
-    letters = sum(len(w.text) for w in text)
-    return sum(w.confidence * len(w.text) for w in text) / letters if letters else 0.0
-
-
-def _button_words(words: list[OcrWord]) -> list[OcrWord]:
-    """The words of a button's one line worth keeping.
-
-    Unsure words (under 40) are noise in general, but not beside a sure one: a
-    button is one label, and dropping its garbled first word turns YouTube's
-    "সাবস্ক্রাইব করা হয়েছে" (the conjunct read at 34 %) into "করা হয়েছে".  Beside
-    a sure Bengali or Hindi word, a long word in those scripts is kept at any
-    confidence: Tesseract's confidence on conjuncts says little.
-    """
-    sure = any(w.confidence >= 80 and len(w.text) >= 2 for w in words)
-    indic = sure and any(w.confidence >= 80 and _indic(w.text) for w in words)
-    return [w for w in words if w.confidence >= (20 if sure else 40)
-            or (indic and len(w.text) >= 4 and _indic(w.text))]
-
-
-def _indic(text: str) -> bool:
-    """All Bengali or Devanagari: a long word of the script a sure word of the button is
-    in (Tesseract gives "সাবস্ক্রাইব" 9 % beside "করুন" at 96 %, read right)."""
-    return bool(text) and (all("\u0980" <= ch <= "\u09ff" for ch in text)
-                           or all("\u0900" <= ch <= "\u097f" for ch in text))
-
-
-def _already_read(button: Region, words: list[OcrWord], buttons: list[Region],
-                  indic: bool = False) -> bool:
-    """The page pass read this shape's text confidently: no second look needed.
-
-    Every word inside must be sure, not just one: on YouTube's grey Bengali
-    "সাবস্ক্রাইব করা হয়েছে" the page pass reads "করা" at 96 % and the rest as
-    "সাবস্ত্রাইব ... ATS" under 52 %, and the state word is lost.  And a button is
-    one line: read as two, it was misread (X's filled Bengali "অনুসরণ করুন" as
-    "রণ করুন" at 96 % over "৩৮৮)", its first word taken for digits).
-    It must also cover the label: the page pass can read "सब्सक्राइब" surely and
-    drop "करें" beside it (a Hindi pill at JPEG quality), so where ink as wide
-    as a word (text or an icon) lies outside the words read, the shape is read
-    again.  Only in a read with Bengali or Hindi models (``indic``): the English
-    pass only picks the languages, and its re-reads of Indic buttons are Latin
-    garbage that drowns the language probe.
-    Nor when the page pass joined it to text outside any button on one line:
-    YouTube's "Subscribe" after the channel's "11M" reads as part of a count.
-    """
-    inside = [word for word in words
-              if button.holds(word.box[0] + word.box[2] / 2, word.box[1] + word.box[3] / 2)
-              and any(ch.isalnum() for ch in word.text)]
-    lines = {w.line for w in inside}
-    if any(w.line in lines and any(ch.isalnum() for ch in w.text)
-           and not any(b.holds(w.box[0] + w.box[2] / 2, w.box[1] + w.box[3] / 2)
-                       for b in buttons) for w in words):
-        return False  # joined to plain text on its line ("11M Subscribe"): read it alone too
-    sure = any(w.confidence >= 80 and len(w.text) >= 3 for w in inside) and all(
-        w.confidence >= 60 for w in inside if len(w.text) >= 2) and len(
-        {w.line for w in inside}) == 1
-    if not sure or not indic:
-        return sure
-    missed = [x for x in button.ink_columns()
-              if not any(w.box[0] - 2 <= x <= w.box[0] + w.box[2] + 2 for w in inside)]
-    run_start = previous = None
-    for x in missed:
-        if previous is None or x - previous > UNREAD_GAP * button.height:
-            run_start = x
-        previous = x
-        assert run_start is not None
-        if x - run_start > UNREAD_INK * button.height:
-            return False
-    return True
 
 
 def _reread_handles(api: TesseractApi, gray: Image.Image, text: str, words: list[OcrWord]

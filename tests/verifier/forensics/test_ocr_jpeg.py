@@ -24,7 +24,8 @@ from tests.realdata import screenshot
 from verifier.browser.pool import BrowserPool
 from verifier.evidence import EvidenceStore
 from verifier.forensics.images import LoadedImage, decode_image
-from verifier.forensics.ocr import OcrEngine, jpeg_noisy
+from verifier.forensics.ocr import OcrEngine
+from verifier.forensics.ocr_prepare import jpeg_noisy
 from verifier.forensics.screenshots import screenshot_checks
 from verifier.forensics.states import target_state
 from verifier.forensics.textmatch import find_handle

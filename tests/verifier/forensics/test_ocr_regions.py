@@ -21,7 +21,8 @@ from PIL import Image, ImageDraw, ImageFont
 from fixtures.corpus import CORPUS_WORLD
 from fixtures.proofgen import ProofRenderer, Shot
 from fixtures.sandbox.server import SandboxServer
-from verifier.forensics.ocr import OcrEngine, prepare
+from verifier.forensics.ocr import OcrEngine
+from verifier.forensics.ocr_prepare import prepare
 from verifier.forensics.ocr_regions import find_buttons
 from verifier.forensics.states import find_state
 from verifier.forensics.textmatch import find_handle, find_phrase
