@@ -49,14 +49,13 @@ from verifier.forensics.ocr_api import (
 )
 from verifier.forensics.ocr_buttons import already_read, button_words, read_button
 from verifier.forensics.ocr_columns import Gutter
-from verifier.forensics.ocr_lines import read_unread_lines
+from verifier.forensics.ocr_lines import read_unread_lines, second_look_lines
 from verifier.forensics.ocr_prepare import Prepared, prepare
 from verifier.forensics.ocr_regions import (
     CROP_PAD,
     REREAD_BELOW,
     Region,
     handle_crops,
-    unread_lines,
 )
 from verifier.forensics.textmatch import ScriptCounts, script_counts
 
@@ -277,22 +276,19 @@ class OcrEngine:
         started = time.perf_counter()
         prep = prepare(image)
         api = self._api(result.langs)
-        texts, words = [result.text.rstrip("\n")], list(result.words)
-        first = min((w.line for w in words), default=0)
+        first = min(min((w.line for w in result.words), default=0), 0)
         # Unsure words are looked at again, and "@" words with their line: a handle cut
         # short ("@am" for "@amit_bd") reads whole with the ink after it.  A crop taken
         # for a button is surely read only well over the page's bar: an account card
         # read as a button ("(609" for "@amit_bd") hides the handle in it.
-        read = [w.box for w in words
+        read = [w.box for w in result.words
                 if w.confidence >= (BUTTON_SURE if w.line < 0 else REREAD_BELOW)
                 and not w.text.lstrip("([").startswith(("@", "\u00a9"))]
-        for n, region in enumerate(unread_lines(prep.gray, read), 1):
-            _, found = api.read(region.image, PSM_SINGLE_LINE)
-            kept = [w for w in found if w.confidence >= 40 and any(ch.isalnum() for ch in w.text)]
-            if kept:
-                texts.append(" ".join(w.text for w in kept))
-                words += [replace(_from_crop(w, region), line=min(first, 0) - n) for w in kept]
-        return replace(result, text="\n".join(t for t in texts if t) + "\n", words=tuple(words),
+        texts, words = second_look_lines(lambda crop: api.read(crop, PSM_SINGLE_LINE)[1],
+                                         prep.gray, read, first)
+        return replace(result, text="\n".join(t for t in [result.text.rstrip("\n"), *texts]
+                                              if t) + "\n",
+                       words=result.words + tuple(words),
                        seconds=result.seconds + time.perf_counter() - started)
 
     def close(self) -> None:

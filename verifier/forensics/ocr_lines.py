@@ -1,20 +1,23 @@
-"""A second look at lines of text the page pass left unread (issue 12, class 5).
+"""Lines of text the page pass left unread, read again alone.
 
-Tesseract's page layout now and then drops whole lines that read at 93 % on
-their own, in two ways seen on reactions lists:
+Tesseract's page layout drops whole lines that read at 93 % on their own.
+Two looks find them, both by the ink that no read word covers:
 
-* a solid round avatar beside a name is taken, with the name, for one picture
-  block and both are dropped (a dark Bengali or Hindi list read as nothing;
-  with the avatars cropped off, every row read);
-* a lone line right under a list's tabs (its first name) is dropped by the
-  automatic page segmentation, even with the tabs blanked.
-
-The page pass is kept as it is (its layout decisions hold the rest of the
-forensics).  Afterwards the ink that no word read covers is projected onto
-rows; each run of rows a text line tall is cut out, solid pictures inside it
-are painted over, and it is read alone as one line (``PSM_SINGLE_LINE``).
-Only surely read lines are added (``LINE_SURE``), so noise never turns into a
-state word or a handle.  When every line of ink is covered, nothing runs.
+* Every read (``read_unread_lines``, issue 12, class 5): a solid round avatar
+  beside a name is taken, with the name, for one picture block and both are
+  dropped (a dark Bengali or Hindi reactions list read as nothing), and a lone
+  line right under a list's tabs (its first name) is dropped by the automatic
+  page segmentation.  The uncovered ink is projected onto rows; each run of
+  rows a text line tall is cut out, solid pictures inside it painted over, and
+  read alone (``PSM_SINGLE_LINE``).  Only surely read lines are added
+  (``LINE_SURE``), so noise never turns into a state word or a handle; when
+  every line is covered, nothing runs.
+* The second look (``second_look_lines``), asked for by a caller that misses
+  the worker's handle: the logged-in account's card under an avatar at the
+  foot of a dark sidebar, where rows of uncovered ink run the sidebar's whole
+  height.  Letter-sized ink is joined into lines instead, and a word is kept
+  from ``LOOK_FLOOR``: the caller matches it to one handle, and a second look
+  costs only the doubtful proofs.
 """
 
 from __future__ import annotations
@@ -45,6 +48,12 @@ PICTURE_CONTRAST = 24  # grey levels off the page colour
 PICTURE_FILL = 0.7  # of its box a picture covers at least (a disc: 0.785)
 PICTURE_MIN = 24  # pixels: smaller blobs are glyphs and icons
 PICTURE_RIM = 3  # pixels painted around a picture: its anti-aliased edge
+
+# The second look (``second_look_lines``)
+MAX_UNREAD = 12
+LETTER_HEIGHT = (6, 48)  # pixels a letter of a UI's text is tall (pictures are taller)
+JOIN_GAP = 17  # pixels between letters (and words) of one line, and a little more
+LOOK_FLOOR = 40  # confidence of a word the second look keeps
 
 Box = tuple[int, int, int, int]  # left, top, width, height
 
@@ -90,6 +99,76 @@ def _read_before(box: Box, covered: list[Box]) -> bool:
         if level >= 0.5 * min(height, h) and x < left + width and x + w > left:
             columns[max(0, x - left):min(width, x + w - left)] = True
     return bool(columns.mean() >= READ_BEFORE)
+
+
+def letter_lines(gray: Image.Image, boxes: list[Box]) -> list[Region]:
+    """Crops of the text lines no read word covers, top to bottom, at most ``MAX_UNREAD``.
+
+    Tesseract's page layout drops whole blocks it takes for pictures: the
+    logged-in account's card under an avatar at the foot of a dark sidebar
+    ("Joy Sarkar / @joy_bd" read as nothing at all).  Ink far from the page
+    background, outside the read words' boxes (``boxes``, left, top, width,
+    height), letter-sized, is joined along rows into lines; solid shapes
+    (avatars, photos) are left out.  Each line is padded and enlarged to read
+    as one.
+    """
+    arr = np.asarray(gray, dtype=np.int16)
+    background = int(np.bincount(arr.ravel(), minlength=256).argmax())
+    ink = np.abs(arr - background) > 48
+    for left, top, width, height in boxes:
+        ink[max(0, top - 2):top + height + 2, max(0, left - 2):left + width + 2] = False
+    labels, _ = ndimage.label(ink)
+    for index, sl in enumerate(ndimage.find_objects(labels), 1):
+        if sl is None:
+            continue
+        h, w = sl[0].stop - sl[0].start, sl[1].stop - sl[1].start
+        part = labels[sl] == index
+        solid = h > 12 and w > 12 and part.sum() > 0.75 * h * w  # a disc fills 0.79
+        if solid or h > LETTER_HEIGHT[1] or w > 6 * LETTER_HEIGHT[1]:  # dots, "_" stay
+            ink[sl][part] = False
+    # "_" sits under the letters' rows: rows a few pixels apart join too, lines do not
+    joined, _ = ndimage.label(ndimage.binary_dilation(ink, structure=np.ones((5, JOIN_GAP))))
+    out: list[Region] = []
+    for sl in ndimage.find_objects(joined):
+        if sl is None:
+            continue
+        top, bottom = sl[0].start + 2, sl[0].stop - 2
+        left, right = sl[1].start + JOIN_GAP // 2, sl[1].stop - JOIN_GAP // 2
+        h, w = bottom - top, right - left
+        if not LETTER_HEIGHT[0] + 2 <= h <= LETTER_HEIGHT[1] or w < h:
+            continue
+        pad = max(3, h // 3)  # more above: the dots of "i" and "j" stand apart
+        x0, y0 = max(0, left - pad), max(0, top - max(4, h // 2))
+        x1, y1 = min(gray.width, right + pad), min(gray.height, bottom + pad)
+        crop = gray.crop((x0, y0, x1, y1))
+        factor = max(1, min(4, round(64 / h)))
+        if factor > 1:
+            crop = crop.resize((crop.width * factor, crop.height * factor),
+                               Image.Resampling.LANCZOS)
+        crop = ImageOps.expand(crop, border=CROP_PAD, fill=background)
+        out.append(Region(crop, x0, y0, x1 - x0, y1 - y0, factor))
+    out.sort(key=lambda r: (r.top, r.left))
+    return out[:MAX_UNREAD]
+
+
+def second_look_lines(read_line: Callable[[Image.Image], list[OcrWord]], gray: Image.Image,
+                      read: list[Box], first_line: int) -> tuple[list[str], list[OcrWord]]:
+    """Texts and words (boxed in ``gray``'s pixels, numbered down from ``first_line``) of
+    the lines of letters no box in ``read`` covers (``letter_lines``), each read alone.
+
+    Asked for by a caller that misses something the screenshot should show, so
+    words are kept from ``LOOK_FLOOR``: the caller still matches them to one
+    handle, exactly as the page pass's words.
+    """
+    texts: list[str] = []
+    words: list[OcrWord] = []
+    for n, region in enumerate(letter_lines(gray, read), 1):
+        kept = [w for w in read_line(region.image)
+                if w.confidence >= LOOK_FLOOR and any(ch.isalnum() for ch in w.text)]
+        if kept:
+            texts.append(" ".join(w.text for w in kept))
+            words += [replace(_from_crop(w, region, 1.0), line=first_line - n) for w in kept]
+    return texts, words
 
 
 def _alnum(words: list[OcrWord]) -> list[OcrWord]:
