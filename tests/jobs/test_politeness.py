@@ -15,7 +15,7 @@ import pytest
 
 from jobs.connections import PrivateRedis, redis_from_url
 from jobs.politeness import RedisBackend, redis_politeness, scope_of
-from verifier.models import parse_proof
+from tests.jobs.conftest import X_WORLD, follow_proof
 from verifier.politeness import Politeness, Rate, WallRules
 from verifier.settings import Settings
 
@@ -77,21 +77,6 @@ def test_walls_seen_by_different_workers_pause_all_of_them(redis_server: Private
     assert two.record_wall("x", rules, False) == pytest.approx(0.4)
 
 
-WORLD = """
-platforms:
-  x:
-    accounts:
-      - {handle: acme_bd, name: Acme Bangladesh}
-      - {handle: rafi_bd, follows: [acme_bd]}
-"""
-
-
-def follow(pid: str):
-    return parse_proof({"id": pid, "task": {"action": "follow", "platform": "x",
-                                            "target": "https://x.com/acme_bd"},
-                        "worker": {"id": "w-rafi", "handle": "rafi_bd"}})
-
-
 def live(verdict):
     return next(c for c in verdict.checks if c.name == "live.follow")
 
@@ -100,7 +85,7 @@ def test_sandbox_walls_pause_x_for_every_worker(tmp_path: Path, sandbox_for, mak
                                                 redis_server: PrivateRedis) -> None:
     """Captchas from the sandbox trip the backoff; later proofs are unknown, not visited."""
     world = tmp_path / "world.yaml"
-    world.write_text(WORLD)
+    world.write_text(X_WORLD)
     sandbox = sandbox_for(world)
     verifier = make_verifier(sandbox, VERIFIER_WALL_BACKOFF="3/10min,5min,6h")
     settings: Settings = verifier.settings
@@ -110,7 +95,7 @@ def test_sandbox_walls_pause_x_for_every_worker(tmp_path: Path, sandbox_for, mak
 
     def run(worker: int, pid: str):
         verifier.env.politeness = workers[worker]
-        return verifier.verify(follow(pid))
+        return verifier.verify(follow_proof(pid))
 
     assert live(run(0, "p-ok")).outcome == "pass"
     httpx.post(f"{sandbox.url}/__admin/world",
@@ -140,13 +125,13 @@ def test_rate_limit_from_settings_makes_the_check_unknown(tmp_path: Path, sandbo
                                                           make_verifier,
                                                           redis_server: PrivateRedis) -> None:
     world = tmp_path / "world.yaml"
-    world.write_text(WORLD)
+    world.write_text(X_WORLD)
     verifier = make_verifier(sandbox_for(world), VERIFIER_RATE_LIMITS="x=1/hour",
                              VERIFIER_RATE_WAIT="0")
     limiter = redis_politeness(verifier.settings, redis_from_url(redis_server.url))
     verifier.env.politeness = limiter
-    assert live(verifier.verify(follow("r-1"))).outcome == "pass"
-    second = verifier.verify(follow("r-2"))
+    assert live(verifier.verify(follow_proof("r-1"))).outcome == "pass"
+    second = verifier.verify(follow_proof("r-2"))
     check = live(second)
     assert check.outcome == "unknown"
     assert check.detail.startswith("rate limited by this deployment"), check.detail

@@ -1,6 +1,6 @@
 """Regions of a screenshot that Tesseract's page pass reads badly, cut out for a second look.
 
-Two kinds, both read again by ``verifier.forensics.ocr`` as one line each:
+Two kinds, each read again alone (``verifier.forensics.ocr_buttons``, ``verifier.forensics.ocr``):
 
 * Buttons.  The page layout takes a filled shape for a picture and drops its
   text (a white "Unsubscribe" on a pink pill), and it drops the dark text of
