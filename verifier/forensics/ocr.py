@@ -173,7 +173,7 @@ class OcrEngine:
             for n, button in enumerate(prep.buttons, 1):
                 if already_read(button, words, prep.buttons, indic=langs != "eng"):
                     continue
-                kept = button_words(read_button(api, button))
+                kept = button_words(read_button(api, button, retry=langs != "eng"))
                 if kept:
                     texts.append(" ".join(w.text for w in kept))
                     words += [replace(_from_crop(w, button), line=-n) for w in kept]

@@ -17,17 +17,20 @@ BUTTON_RETRY_SCALE = 1.5  # this much larger
 UNREAD_INK, UNREAD_GAP = 0.4, 0.3
 
 
-def read_button(api: TesseractApi, button: Region) -> list[OcrWord]:
+def read_button(api: TesseractApi, button: Region, retry: bool = True) -> list[OcrWord]:
     """The words of a button crop, boxed in the crop's pixels.
 
-    A label wrapped on two lines is read as a block.  A word read unsurely
-    (under ``BUTTON_RETRY_BELOW``) is read again with the crop half as large
-    again, and the surer reading wins: Tesseract's confidence swings with size
-    (YouTube's Bengali "সাবস্ক্রাইব" in a tall pill at 0 %, at 86 % enlarged).
+    A label wrapped on two lines is read as a block.  With ``retry``, a word
+    read unsurely (under ``BUTTON_RETRY_BELOW``) is read again with the crop
+    half as large again, and the surer reading wins: Tesseract's confidence
+    swings with size (YouTube's Bengali "সাবস্ক্রাইব" in a tall pill at 0 %, at
+    86 % enlarged).  Not in the English pass that picks the languages: there an
+    unsure word is what sends a Hindi button to the Indic models, and a surer
+    Latin misreading of it ("ae" for GitHub's "अनफ़ॉलो करें") kept it English.
     """
     psm = PSM_SINGLE_BLOCK if label_lines(button.image) > 1 else PSM_SINGLE_LINE
     _, words = api.read(button.image, psm)
-    if not any(w.confidence < BUTTON_RETRY_BELOW and any(ch.isalnum() for ch in w.text)
+    if not retry or not any(w.confidence < BUTTON_RETRY_BELOW and any(ch.isalnum() for ch in w.text)
                for w in words):
         return words
     image = button.image

@@ -51,11 +51,12 @@ def evidence(tmp_path: Path) -> EvidenceStore:
 @pytest.fixture(scope="module")
 def sandbox_shots() -> Iterator[dict[str, bytes]]:
     """The corpus sandbox's Bengali YouTube channel, GitHub and Instagram profiles, dark
-    phone PNGs, as sumi sees them (logged in)."""
+    phone PNGs, as sumi sees them (logged in); GitHub in Hindi on a dark desktop as
+    tanvir sees it."""
     with SandboxServer(CORPUS_WORLD) as sandbox, ProofRenderer(sandbox.url) as renderer:
         _admin(sandbox.url, {"ops": [{"op": "set_locale", "platform": p, "locale": "bn"}
                                      for p in ("youtube", "github", "instagram")]})
-        yield {
+        shots = {
             "youtube": renderer.render(Shot("youtube", "sumi_bd",
                                             "https://www.youtube.com/@AcmeBD", True, True)),
             "github": renderer.render(Shot("github", "sumi-bd", "https://github.com/octo-bd",
@@ -64,6 +65,10 @@ def sandbox_shots() -> Iterator[dict[str, bytes]]:
                                               "https://www.instagram.com/cafe.dhanmondi/",
                                               True, True)),
         }
+        _admin(sandbox.url, {"op": "set_locale", "platform": "github", "locale": "hi"})
+        shots["github_hi"] = renderer.render(Shot("github", "tanvir-bd",
+                                                  "https://github.com/octo-bd", False, True))
+        yield shots
 
 
 def picture(data: bytes) -> Image.Image:
@@ -196,6 +201,19 @@ def test_another_accounts_handle_still_fails(shared_pool: BrowserPool, ocr_engin
         data = as_jpeg(png, quality) if quality else png
         outcome, detail = handle_check(data, "amit_bd", ocr_engine, settings, evidence)
         assert outcome == "fail", (shown, dark, detail)
+
+
+def test_sandbox_github_hindi_button_sends_the_read_to_hindi(sandbox_shots: dict[str, bytes],
+                                                              ocr_engine: OcrEngine) -> None:
+    """GitHub's outlined "अनफ़ॉलो करें" on a dark desktop: the English pass reads it as
+    unsure Latin, which sends the screenshot to the Hindi model.  Read again enlarged
+    in that pass, it came out as a sure "ae" and the page stayed English (failed
+    before: the full corpus's github-follow-genuine-tanvir)."""
+    image = picture(sandbox_shots["github_hi"])
+    result = ocr_engine.read_auto(image)
+    state, _ = target_state(result, "follow", image.size, "octo-bd", "Octo Bangladesh",
+                            "tanvir-bd")
+    assert "hin" in result.langs and state.state == "positive", result.text
 
 
 @pytest.mark.parametrize("quality", [None, 60, 80])
