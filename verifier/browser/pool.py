@@ -41,6 +41,7 @@ from verifier.urlguard import UrlGuard, UrlRefused
 log = logging.getLogger(__name__)
 
 MAX_REDIRECTS = 5
+REKILL_S = 0.5  # the watchdog looks again this often while a spent check still runs
 # Sent only to the host the request was made for, never along a redirect to another.
 CREDENTIAL_HEADERS = frozenset(("cookie", "authorization", "proxy-authorization"))
 VIEWPORT = {"width": 1280, "height": 800}
@@ -48,6 +49,10 @@ USER_AGENT = (
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
     "Chrome/126.0.0.0 Safari/537.36"
 )
+
+
+class BudgetSpent(RuntimeError):
+    """A context asked for by a check the watchdog already ended."""
 
 
 def _cookie_header(ctx: BrowserContext, url: str) -> str:
@@ -182,22 +187,39 @@ class BrowserPool:
         on it (a page in an endless script, a hung browser) fail at once. The next context
         gets a fresh browser."""
         self._budget = budget
-        timer = threading.Timer(max(budget.remaining, 0.0), self._expire, (budget,))
+        watching = threading.Event()
+        watching.set()
+        timer = threading.Timer(max(budget.remaining, 0.0), self._expire, (budget, watching))
         timer.daemon = True
         timer.start()
         try:
             yield budget
         finally:
+            watching.clear()
             timer.cancel()
             self._budget = None
 
-    def _expire(self, budget: Budget) -> None:
-        """The watchdog (a timer thread): only signals a process, never calls Playwright."""
+    def _expire(self, budget: Budget, watching: threading.Event) -> None:
+        """The watchdog (a timer thread): only signals a process, never calls Playwright.
+
+        It looks again every ``REKILL_S`` while the check is still running: a
+        browser launched as the budget ran out (a relaunch racing the timer) is
+        ended too, so no call of the spent check waits on a live browser.
+        """
         budget.killed = True
         if process.kill(self._pid):
             self.kills += 1
             log.warning("a check ran past its %g s budget; browser %s ended", budget.seconds,
                         self._pid)
+        if watching.is_set():
+            again = threading.Timer(REKILL_S, self._expire, (budget, watching))
+            again.daemon = True
+            again.start()
+
+    def _refuse_when_spent(self) -> None:
+        if self._budget is not None and self._budget.expired:
+            raise BudgetSpent(f"the check's {self._budget.seconds:g} s budget is spent: "
+                              "no browser context is opened for it")
 
     def _timeouts(self) -> tuple[float, float]:
         """Navigation and action timeouts (ms), capped to what the current budget has left."""
@@ -221,6 +243,7 @@ class BrowserPool:
         """A fresh context with the platform's checker session, closed in ``finally``."""
         session = self.session_file(platform)
         info = ContextInfo(platform=platform, session_used="checker" if session else None)
+        self._refuse_when_spent()
         try:
             browser = self._ensure_browser()
             ctx = browser.new_context(
@@ -232,7 +255,9 @@ class BrowserPool:
                 accept_downloads=False,  # a page may offer a file; nothing is saved
             )
         except Exception:
-            # A crashed browser shows up here: relaunch once and try again.
+            # A crashed browser shows up here: relaunch once and try again (not for a check
+            # whose budget the watchdog ended: the next check gets the fresh browser).
+            self._refuse_when_spent()
             log.warning("context creation failed; relaunching the browser", exc_info=True)
             self._browser = None
             browser = self._ensure_browser()

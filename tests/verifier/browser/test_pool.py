@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from verifier.browser.pool import BrowserPool
+from verifier.browser.pool import BrowserPool, BudgetSpent
+from verifier.budget import Budget
 from verifier.settings import Settings
 from verifier.urlguard import UrlGuard
 
@@ -150,6 +152,30 @@ def test_crashed_browser_is_relaunched(pool):
         assert page.inner_text("#path") == "/__host/x.com/after-crash"
     assert pool.launches == 2
     assert _recycles("crashed or hung") == crashed + 1  # counted for the worker's metrics
+
+
+def test_a_spent_check_gets_no_new_browser_and_a_late_launch_is_ended(pool):
+    """The watchdog ends the browser when a check's budget runs out; the spent check then
+    opens no context (no relaunch inside it), and a browser launched as the budget ran out
+    is ended on the watchdog's next look. The next check gets a fresh browser."""
+    with pool.context(None) as (ctx, _info):
+        ctx.new_page()
+    first = pool.browser_pid
+    with pool.watch(Budget(0.05)) as budget:
+        time.sleep(0.3)
+        assert budget.killed and not pool.alive()
+        with pytest.raises(BudgetSpent), pool.context(None):
+            pass
+        assert pool.launches == 1
+        late = pool._ensure_browser()  # a relaunch that raced the timer
+        assert late.is_connected() and pool.browser_pid != first
+        deadline = time.monotonic() + 5
+        while pool.alive() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not pool.alive()
+    with pool.context(None) as (ctx, _info):
+        ctx.new_page()
+    assert pool.alive() and pool.launches == 3
 
 
 def test_credentials_do_not_follow_a_redirect_to_another_host(pool):
