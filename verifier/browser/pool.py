@@ -111,9 +111,9 @@ class BrowserPool:
         self._browser: Browser | None = None
         self._contexts_served = 0
         self.launches = 0
-        self._token = uuid.uuid4().hex  # tags our Chromium's command line (process.py)
         self._pid: int | None = None
         self.kills = 0  # browsers the watchdog ended (a check over its budget, a hung browser)
+        self._watchdog_lock = threading.Lock()
         self._budget: Budget | None = None
 
     # -- lifecycle -------------------------------------------------------
@@ -161,9 +161,10 @@ class BrowserPool:
             bundled = self._pw.chromium.executable_path
             options = launch_options(self.settings.chromium_path, bundled,
                                      self.settings.chromium_no_sandbox)
-            options["args"] = [*options["args"], f"{process.TAG}{self._token}"]
+            token = uuid.uuid4().hex  # tags this launch's command line (process.py)
+            options["args"] = [*options["args"], f"{process.TAG}{token}"]
             self._browser = self._pw.chromium.launch(**options)
-            self._pid = process.find_tagged(self._token)
+            self._pid = process.find_tagged(token)
             self._contexts_served = 0
             self.launches += 1
         return self._browser
@@ -187,32 +188,34 @@ class BrowserPool:
         on it (a page in an endless script, a hung browser) fail at once. The next context
         gets a fresh browser."""
         self._budget = budget
-        watching = threading.Event()
-        watching.set()
-        timer = threading.Timer(max(budget.remaining, 0.0), self._expire, (budget, watching))
+        timer = threading.Timer(max(budget.remaining, 0.0), self._expire, (budget,))
         timer.daemon = True
         timer.start()
         try:
             yield budget
         finally:
-            watching.clear()
+            with self._watchdog_lock:  # a timer past this point finds the watch over
+                self._budget = None
             timer.cancel()
-            self._budget = None
 
-    def _expire(self, budget: Budget, watching: threading.Event) -> None:
+    def _expire(self, budget: Budget) -> None:
         """The watchdog (a timer thread): only signals a process, never calls Playwright.
 
-        It looks again every ``REKILL_S`` while the check is still running: a
+        Only while the check is still running: a timer that fires as its check
+        ends (``Timer.cancel`` cannot stop one already firing) must not end the
+        next check's browser mid-call.  It looks again every ``REKILL_S``: a
         browser launched as the budget ran out (a relaunch racing the timer) is
         ended too, so no call of the spent check waits on a live browser.
         """
-        budget.killed = True
-        if process.kill(self._pid):
-            self.kills += 1
-            log.warning("a check ran past its %g s budget; browser %s ended", budget.seconds,
-                        self._pid)
-        if watching.is_set():
-            again = threading.Timer(REKILL_S, self._expire, (budget, watching))
+        with self._watchdog_lock:
+            if self._budget is not budget:
+                return
+            budget.killed = True
+            if process.kill(self._pid):
+                self.kills += 1
+                log.warning("a check ran past its %g s budget; browser %s ended",
+                            budget.seconds, self._pid)
+            again = threading.Timer(REKILL_S, self._expire, (budget,))
             again.daemon = True
             again.start()
 

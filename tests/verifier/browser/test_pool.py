@@ -178,6 +178,17 @@ def test_a_spent_check_gets_no_new_browser_and_a_late_launch_is_ended(pool):
     assert pool.alive() and pool.launches == 3
 
 
+def test_a_watchdog_timer_firing_after_its_check_ends_nothing(pool):
+    """``Timer.cancel`` cannot stop a timer already firing: one that fires as its check
+    ends must not end the next check's browser mid-call (a page opening hung there)."""
+    with pool.context(None) as (ctx, _info):
+        ctx.new_page()
+    with pool.watch(Budget(30)) as budget:
+        pass
+    pool._expire(budget)  # the late timer
+    assert pool.alive() and not budget.killed and pool.kills == 0
+
+
 def test_credentials_do_not_follow_a_redirect_to_another_host(pool):
     fetch = "p => fetch(p, {headers: {Authorization: 'Bearer secret'}}).then(r => r.text())"
     with pool.context("x") as (ctx, info):
