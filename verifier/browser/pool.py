@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -42,6 +43,7 @@ log = logging.getLogger(__name__)
 
 MAX_REDIRECTS = 5
 REKILL_S = 0.5  # the watchdog looks again this often while a spent check still runs
+ESCALATE_S = 5.0  # and ends the Playwright driver when the check still waits this long
 # Sent only to the host the request was made for, never along a redirect to another.
 CREDENTIAL_HEADERS = frozenset(("cookie", "authorization", "proxy-authorization"))
 VIEWPORT = {"width": 1280, "height": 800}
@@ -74,17 +76,41 @@ class _SharedPlaywright:
     def acquire(self) -> Playwright:
         local = self._local
         if getattr(local, "users", 0) == 0:
+            before = process.drivers()
             local.pw = sync_playwright().start()
+            local.driver = next(iter(process.drivers() - before), None)
             local.users = 0
         local.users += 1
         pw: Playwright = local.pw
+        return pw
+
+    def current(self) -> Playwright | None:
+        """This thread's driver, None when it has none (or it was ended and not replaced)."""
+        return getattr(self._local, "pw", None)
+
+    def driver_pid(self) -> int | None:
+        return getattr(self._local, "driver", None)
+
+    def renew(self) -> Playwright:
+        """A new driver for this thread, its users kept: the old one was ended."""
+        local = self._local
+        try:
+            local.pw.stop()
+        except Exception:  # its connection is gone: nothing to stop
+            log.debug("stopping an ended driver failed", exc_info=True)
+        users, local.users = local.users, 0
+        pw = self.acquire()
+        local.users = users
         return pw
 
     def release(self) -> None:
         local = self._local
         local.users -= 1
         if local.users == 0:
-            local.pw.stop()
+            try:
+                local.pw.stop()
+            except Exception:
+                log.debug("stopping the driver failed", exc_info=True)
             local.pw = None
 
 
@@ -114,6 +140,9 @@ class BrowserPool:
         self._pid: int | None = None
         self.kills = 0  # browsers the watchdog ended (a check over its budget, a hung browser)
         self._watchdog_lock = threading.Lock()
+        self._killed_at = 0.0
+        self._driver: int | None = None  # the Playwright driver its browser runs under
+        self._driver_ended = False
         self._budget: Budget | None = None
 
     # -- lifecycle -------------------------------------------------------
@@ -144,6 +173,13 @@ class BrowserPool:
         if self._pw is None:
             self.start()
         assert self._pw is not None
+        if self._driver_ended or self._pw is not _PLAYWRIGHT.current():
+            # The watchdog ended the driver (or another pool of this thread did): its
+            # browsers went with it; a new driver serves the next context.
+            self._pw = (_PLAYWRIGHT.renew() if self._driver_ended
+                        else _PLAYWRIGHT.current() or _PLAYWRIGHT.acquire())
+            self._driver_ended = False
+            self._browser = None
         retire = self._contexts_served >= self.settings.browser_max_proofs
         if self._browser is not None and (retire or not self.alive()):
             log.info("recycling browser (served=%d, connected=%s, process %s: %s)",
@@ -165,6 +201,7 @@ class BrowserPool:
             options["args"] = [*options["args"], f"{process.TAG}{token}"]
             self._browser = self._pw.chromium.launch(**options)
             self._pid = process.find_tagged(token)
+            self._driver = _PLAYWRIGHT.driver_pid()
             self._contexts_served = 0
             self.launches += 1
         return self._browser
@@ -210,11 +247,21 @@ class BrowserPool:
         with self._watchdog_lock:
             if self._budget is not budget:
                 return
-            budget.killed = True
-            if process.kill(self._pid):
+            if not budget.killed:
+                budget.killed = True
+                self._killed_at = time.monotonic()
+            if process.present(self._pid) and process.kill(self._pid):
                 self.kills += 1
                 log.warning("a check ran past its %g s budget; browser %s ended",
                             budget.seconds, self._pid)
+            elif (time.monotonic() - self._killed_at >= ESCALATE_S and not self._driver_ended
+                  and process.present(self._driver) and process.kill(self._driver)):
+                # The browser is gone and the check still waits: Playwright missed the
+                # end (a page opening as the browser died, under load); ending the
+                # driver makes every call on it fail.
+                self._driver_ended = True
+                log.warning("a check still waited %g s after its browser ended; the "
+                            "Playwright driver %s was ended too", ESCALATE_S, self._driver)
             again = threading.Timer(REKILL_S, self._expire, (budget,))
             again.daemon = True
             again.start()

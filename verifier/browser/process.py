@@ -41,6 +41,12 @@ def state(pid: int) -> str | None:
     return stat.rsplit(")", 1)[1].split()[0]
 
 
+def present(pid: int | None) -> bool:
+    """Whether the process is still there to end: running, sleeping or stopped, not a
+    zombie (a zombie's parent has yet to reap it; signalling it does nothing)."""
+    return pid is not None and state(pid) not in (None, "Z", "X")
+
+
 def usable(pid: int | None) -> bool:
     """Whether the process can still answer: running or sleeping, not stopped or dead."""
     return pid is not None and state(pid) not in (None, "T", "t", "Z", "X")
@@ -55,3 +61,19 @@ def kill(pid: int | None) -> bool:
     except ProcessLookupError:
         return False
     return True
+
+
+def drivers() -> set[int]:
+    """Pids of this process's Playwright drivers (``node ... run-driver`` children)."""
+    me = str(os.getpid())
+    found: set[int] = set()
+    for entry in PROC.iterdir() if PROC.is_dir() else ():
+        if not entry.name.isdigit():
+            continue
+        try:
+            parent = (entry / "stat").read_text().rsplit(")", 1)[1].split()[1]
+            if parent == me and b"run-driver" in (entry / "cmdline").read_bytes().split(b"\0"):
+                found.add(int(entry.name))
+        except (OSError, IndexError):
+            continue
+    return found

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
 import threading
 import time
@@ -10,7 +12,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from verifier.browser.pool import BrowserPool, BudgetSpent
+from verifier.browser import process
+from verifier.browser.pool import ESCALATE_S, BrowserPool, BudgetSpent
 from verifier.budget import Budget
 from verifier.settings import Settings
 from verifier.urlguard import UrlGuard
@@ -187,6 +190,31 @@ def test_a_watchdog_timer_firing_after_its_check_ends_nothing(pool):
         pass
     pool._expire(budget)  # the late timer
     assert pool.alive() and not budget.killed and pool.kills == 0
+
+
+def test_a_call_still_waiting_after_its_browser_ended_is_freed_by_ending_the_driver(pool):
+    """Under load, Playwright can miss a browser that died while a page opened, and wait
+    forever. A stopped driver stands in for it here: the watchdog ends the browser, the
+    call still waits, and ``ESCALATE_S`` later the driver is ended, which fails the call.
+    The next context runs on a new driver."""
+    with pool.context(None) as (ctx, _info):
+        ctx.new_page()
+    driver = pool._driver
+    assert driver is not None and process.state(driver) is not None
+    started = time.monotonic()
+    try:
+        with pool.watch(Budget(0.5)), pool.context(None) as (ctx, _info):
+            os.kill(driver, signal.SIGSTOP)
+            with pytest.raises(Exception):  # noqa: B017 - the connection to the driver closes
+                ctx.new_page()
+    finally:
+        os.kill(driver, signal.SIGCONT) if process.state(driver) == "T" else None
+    waited = time.monotonic() - started
+    assert ESCALATE_S <= waited < ESCALATE_S + 30
+    assert process.state(driver) in (None, "Z")
+    with pool.context(None) as (ctx, _info):
+        ctx.new_page().goto("https://x.com/after-driver")
+    assert pool._driver not in (None, driver)
 
 
 def test_credentials_do_not_follow_a_redirect_to_another_host(pool):
