@@ -86,11 +86,6 @@ def settings() -> Settings:
     return Settings()
 
 
-@pytest.fixture
-def evidence(tmp_path: Path) -> EvidenceStore:
-    return EvidenceStore(tmp_path / "evidence")
-
-
 def by_name(checks: list[Check]) -> dict[str, Check]:
     names = [c.name for c in checks]
     assert names == ["proof.screenshot", "proof.handle", "proof.target", "proof.state"]

@@ -10,7 +10,6 @@ before" were judged wrong by the verifier before this change.
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -30,16 +29,6 @@ from verifier.settings import Settings
 TARGET = Account("Acme Bangladesh", "acme_bd")
 RAFI = Account("Rafi Ahmed", "rafi_bd")
 SUGGESTED = (Account("Globex BD", "globex_bd"), Account("Dhaka Deals", "dhaka_deals"))
-
-
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(VERIFIER_HOME=tmp_path)  # type: ignore[call-arg]
-
-
-@pytest.fixture
-def evidence(tmp_path: Path) -> EvidenceStore:
-    return EvidenceStore(tmp_path / "evidence")
 
 
 def shot(pool: BrowserPool, page: Page, quality: int | None = None) -> bytes:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -36,16 +35,6 @@ TARGET = Account("Acme Bangladesh", "acme_bd")
 SUGGESTED = (Account("Globex BD", "globex_bd"), Account("Dhaka Deals", "dhaka_deals"))
 VIEWER = {"en": Account("Joy Sarkar", "joy_bd"), "bn": Account("Rina Begum", "rina_bd"),
           "hi": Account("Amit Sharma", "amit_bd")}
-
-
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(VERIFIER_HOME=tmp_path)  # type: ignore[call-arg]
-
-
-@pytest.fixture
-def evidence(tmp_path: Path) -> EvidenceStore:
-    return EvidenceStore(tmp_path / "evidence")
 
 
 @pytest.fixture(scope="module")
