@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 
@@ -32,57 +32,39 @@ _NUMBER = re.compile(r"[\d.,]+[KkMm]?")
 WordTable = dict[str, dict[str, tuple[str, ...]]]  # action -> language -> words
 
 
-def _load_state_words(path: Path = STATE_WORDS_FILE) -> tuple[WordTable, WordTable,
-                                                              tuple[str, ...], tuple[str, ...]]:
-    """Read the YAML once at import; a malformed file fails loudly at start-up."""
+def _read_state_words(path: Path = STATE_WORDS_FILE) -> dict[str, Any]:
+    """The YAML, read once at import: a malformed file fails loudly at start-up."""
     with path.open(encoding="utf-8") as fh:
-        data = yaml.safe_load(fh)
-    positive: WordTable = {}
-    negative: WordTable = {}
-    for action, entry in data["actions"].items():
-        positive[action] = {lang: tuple(map(str, (entry.get("positive") or {}).get(lang, [])))
-                            for lang in LANGS}
-        negative[action] = {lang: tuple(map(str, (entry.get("negative") or {}).get(lang, [])))
-                            for lang in LANGS}
-    exclude = tuple(str(w) for lang in LANGS for w in data.get("exclude", {}).get(lang, []))
-    stats = tuple(str(w) for lang in LANGS for w in data.get("stat_labels", {}).get(lang, []))
-    return positive, negative, exclude, stats
+        data: dict[str, Any] = yaml.safe_load(fh)
+    return data
 
 
-STATE_WORDS, NEGATIVE_WORDS, EXCLUDED_PHRASES, STAT_LABELS = _load_state_words()
+_DATA = _read_state_words()
 
 
-def _load_wordless(path: Path = STATE_WORDS_FILE) -> dict[str, frozenset[str]]:
-    """action -> platforms whose pages show that state without a word."""
-    with path.open(encoding="utf-8") as fh:
-        data = yaml.safe_load(fh)
-    return {str(action): frozenset(map(str, platforms or []))
-            for action, platforms in (data.get("wordless") or {}).items()}
-
-
-WORDLESS = _load_wordless()
-
-
-def _load_headings(path: Path = STATE_WORDS_FILE) -> tuple[str, ...]:
-    """Headings of suggestion lists: the buttons under them are other accounts'."""
-    with path.open(encoding="utf-8") as fh:
-        data = yaml.safe_load(fh)
-    found = data.get("suggestion_headings") or {}
+def _by_lang(section: str) -> tuple[str, ...]:
+    """A section's words, every language's in turn (en, bn, hi)."""
+    found = _DATA.get(section) or {}
     return tuple(str(w) for lang in LANGS for w in found.get(lang, []))
 
 
-SUGGESTION_HEADINGS = _load_headings()
+def _table(kind: str) -> WordTable:
+    """action -> language -> the ``kind`` (positive or negative) state words."""
+    return {action: {lang: tuple(map(str, (entry.get(kind) or {}).get(lang, [])))
+                     for lang in LANGS}
+            for action, entry in _DATA["actions"].items()}
 
 
-def _load_companions(path: Path = STATE_WORDS_FILE) -> tuple[str, ...]:
-    """Words of the buttons that sit beside a profile's own state button (Message)."""
-    with path.open(encoding="utf-8") as fh:
-        data = yaml.safe_load(fh)
-    found = data.get("button_companions") or {}
-    return tuple(str(w) for lang in LANGS for w in found.get(lang, []))
-
-
-BUTTON_COMPANIONS = _load_companions()
+STATE_WORDS, NEGATIVE_WORDS = _table("positive"), _table("negative")
+EXCLUDED_PHRASES = _by_lang("exclude")
+STAT_LABELS = _by_lang("stat_labels")
+# action -> platforms whose pages show that state without a word
+WORDLESS = {str(action): frozenset(map(str, platforms or []))
+            for action, platforms in (_DATA.get("wordless") or {}).items()}
+# Headings of suggestion lists: the buttons under them are other accounts'.
+SUGGESTION_HEADINGS = _by_lang("suggestion_headings")
+# Words of the buttons that sit beside a profile's own state button (Message).
+BUTTON_COMPANIONS = _by_lang("button_companions")
 
 
 @dataclass(frozen=True)
