@@ -49,12 +49,10 @@ from verifier.forensics.ocr_api import (
 )
 from verifier.forensics.ocr_buttons import already_read, button_words, read_button
 from verifier.forensics.ocr_columns import Gutter
-from verifier.forensics.ocr_lines import read_unread_lines, second_look_lines
+from verifier.forensics.ocr_lines import from_crop, read_unread_lines, second_look_lines
 from verifier.forensics.ocr_prepare import Prepared, prepare
 from verifier.forensics.ocr_regions import (
-    CROP_PAD,
     REREAD_BELOW,
-    Region,
     handle_crops,
 )
 from verifier.forensics.textmatch import ScriptCounts, script_counts
@@ -176,7 +174,7 @@ class OcrEngine:
                 kept = button_words(read_button(api, button, retry=langs != "eng"))
                 if kept:
                     texts.append(" ".join(w.text for w in kept))
-                    words += [replace(_from_crop(w, button), line=-n) for w in kept]
+                    words += [replace(from_crop(w, button), line=-n) for w in kept]
         result = OcrResult("\n".join(t for t in texts if t) + "\n", tuple(words), langs,
                            time.perf_counter() - started, prep.inverted, self.backend,
                            prep.gutters)
@@ -382,7 +380,7 @@ def _reread_handles(api: TesseractApi, gray: Image.Image, text: str, words: list
         _, found = api.read(region.image, PSM_SINGLE_LINE)
         if (len(found) == 1 and len(found[0].text) >= len(words[n].text)
                 and found[0].confidence >= max(REREAD_BELOW, words[n].confidence + REREAD_GAIN)):
-            better[n] = replace(_from_crop(found[0], region), line=words[n].line)
+            better[n] = replace(from_crop(found[0], region), line=words[n].line)
     if not better:
         return text, words
     out, cursor = [], 0
@@ -413,11 +411,6 @@ def _drop_specks(text: str, words: list[OcrWord]) -> tuple[str, list[OcrWord]]:
             kept.append(word)
     out.append(text[cursor:])
     return "".join(out), kept
-
-
-def _from_crop(word: OcrWord, region: Region) -> OcrWord:
-    """A word read in a region's enlarged, padded crop, boxed in the screenshot's pixels."""
-    return _rescale(word, region.factor, (region.left, region.top), pad=CROP_PAD)
 
 
 def _rescale(word: OcrWord, factor: float, origin: tuple[int, int], pad: int = 0) -> OcrWord:

@@ -8,6 +8,7 @@ from dataclasses import replace
 from PIL import Image
 
 from verifier.forensics.ocr_api import PSM_SINGLE_BLOCK, PSM_SINGLE_LINE, OcrWord, TesseractApi
+from verifier.forensics.ocr_lines import line_confidence
 from verifier.forensics.ocr_regions import Region, label_lines
 
 BUTTON_RETRY_BELOW = 40  # a button word this unsure has its crop read again,
@@ -37,19 +38,12 @@ def read_button(api: TesseractApi, button: Region, retry: bool = True) -> list[O
     _, again = api.read(image.resize((round(image.width * BUTTON_RETRY_SCALE),
                                       round(image.height * BUTTON_RETRY_SCALE)),
                                      Image.Resampling.LANCZOS), psm)
-    if _sureness(again) <= _sureness(words):
+    if line_confidence(again) <= line_confidence(words):
         return words
     return [replace(w, box=(round(w.box[0] / BUTTON_RETRY_SCALE),
                             round(w.box[1] / BUTTON_RETRY_SCALE),
                             round(w.box[2] / BUTTON_RETRY_SCALE),
                             round(w.box[3] / BUTTON_RETRY_SCALE))) for w in again]
-
-
-def _sureness(words: list[OcrWord]) -> float:
-    """Mean confidence of the words with letters or digits, weighted by length."""
-    text = [w for w in words if any(ch.isalnum() for ch in w.text)]
-    letters = sum(len(w.text) for w in text)
-    return sum(w.confidence * len(w.text) for w in text) / letters if letters else 0.0
 
 
 def button_words(words: list[OcrWord]) -> list[OcrWord]:

@@ -68,7 +68,7 @@ def read_unread_lines(read_line: Callable[[Image.Image], list[OcrWord]], gray: I
     words: list[OcrWord] = []
     for n, region in enumerate(unread_lines(gray, covered)):
         read, scale = read_line(region.image), 1.0
-        if (_line_confidence(read) >= RETRY_ABOVE
+        if (line_confidence(read) >= RETRY_ABOVE
                 and any(w.confidence < LINE_SURE for w in _alnum(read))):
             # Tesseract's confidence in a word swings with the size it is shown at
             # ("उद्दीन" at 46 % and 84 %, a quarter larger): a second size, the surer wins
@@ -76,9 +76,9 @@ def read_unread_lines(read_line: Callable[[Image.Image], list[OcrWord]], gray: I
             again = read_line(image.resize((round(image.width * RETRY_SCALE),
                                             round(image.height * RETRY_SCALE)),
                                            Image.Resampling.LANCZOS))
-            if _line_confidence(again) > _line_confidence(read):
+            if line_confidence(again) > line_confidence(read):
                 read, scale = again, RETRY_SCALE
-        placed = [replace(_from_crop(w, region, scale), line=LINE_NUMBERS + n)
+        placed = [replace(from_crop(w, region, scale), line=LINE_NUMBERS + n)
                   for w in _sure_words(read)]
         kept = [w for w in placed if not _read_before(w.box, covered)]
         if not kept:
@@ -167,7 +167,7 @@ def second_look_lines(read_line: Callable[[Image.Image], list[OcrWord]], gray: I
                 if w.confidence >= LOOK_FLOOR and any(ch.isalnum() for ch in w.text)]
         if kept:
             texts.append(" ".join(w.text for w in kept))
-            words += [replace(_from_crop(w, region, 1.0), line=first_line - n) for w in kept]
+            words += [replace(from_crop(w, region), line=first_line - n) for w in kept]
     return texts, words
 
 
@@ -175,7 +175,7 @@ def _alnum(words: list[OcrWord]) -> list[OcrWord]:
     return [w for w in words if any(ch.isalnum() for ch in w.text)]
 
 
-def _line_confidence(words: list[OcrWord]) -> float:
+def line_confidence(words: list[OcrWord]) -> float:
     """Mean confidence of the words with letters or digits, weighted by length."""
     text = _alnum(words)
     letters = sum(len(w.text) for w in text)
@@ -191,7 +191,7 @@ def _sure_words(words: list[OcrWord]) -> list[OcrWord]:
     67 % beside "करीम" at 92 %); a lone glyph off an icon or a rule stays out.
     """
     text = _alnum(words)
-    if sum(len(w.text) for w in text) < 2 or _line_confidence(text) < LINE_SURE:
+    if sum(len(w.text) for w in text) < 2 or line_confidence(text) < LINE_SURE:
         return []
     return [w for w in text if w.confidence >= WORD_FLOOR]
 
@@ -287,7 +287,7 @@ def _crop(arr: np.ndarray, pictures: np.ndarray, background: int,
                   x0, y0, x1 - x0, y1 - y0, factor)
 
 
-def _from_crop(word: OcrWord, region: Region, scale: float) -> OcrWord:
+def from_crop(word: OcrWord, region: Region, scale: float = 1.0) -> OcrWord:
     """A word read in a crop (resized by ``scale`` after padding), boxed in the
     screenshot's pixels."""
     left, top, width, height = (v / scale for v in word.box)
