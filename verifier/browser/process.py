@@ -11,22 +11,28 @@ from __future__ import annotations
 
 import os
 import signal
+from collections.abc import Iterator
 from pathlib import Path
 
 TAG = "--verifier-pool="
 PROC = Path("/proc")
 
 
-def find_tagged(token: str) -> int | None:
-    """The pid of the process launched with ``--verifier-pool=token``, if one runs."""
-    wanted = f"{TAG}{token}".encode()
+def _processes() -> Iterator[tuple[Path, list[bytes]]]:
+    """(``/proc`` entry, command line) of every process that can still be read."""
     for entry in PROC.iterdir() if PROC.is_dir() else ():
         if not entry.name.isdigit():
             continue
         try:
-            args = (entry / "cmdline").read_bytes().split(b"\0")
+            yield entry, (entry / "cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
+
+
+def find_tagged(token: str) -> int | None:
+    """The pid of the process launched with ``--verifier-pool=token``, if one runs."""
+    wanted = f"{TAG}{token}".encode()
+    for entry, args in _processes():
         if wanted in args and not any(a.startswith(b"--type=") for a in args):
             return int(entry.name)
     return None
@@ -67,13 +73,13 @@ def drivers() -> set[int]:
     """Pids of this process's Playwright drivers (``node ... run-driver`` children)."""
     me = str(os.getpid())
     found: set[int] = set()
-    for entry in PROC.iterdir() if PROC.is_dir() else ():
-        if not entry.name.isdigit():
+    for entry, args in _processes():
+        if b"run-driver" not in args:
             continue
         try:
             parent = (entry / "stat").read_text().rsplit(")", 1)[1].split()[1]
-            if parent == me and b"run-driver" in (entry / "cmdline").read_bytes().split(b"\0"):
-                found.add(int(entry.name))
         except (OSError, IndexError):
             continue
+        if parent == me:
+            found.add(int(entry.name))
     return found
